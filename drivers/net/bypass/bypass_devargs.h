@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <rte_ether.h>
+
+namespace bypass {
+
+/* net_bypass devargs:
+ *   backup=<port name | devargs>   the virtio port (any ethdev, with a notice)
+ *   active=<port name | devargs>   the VF
+ *   mac=<xx:xx:xx:xx:xx:xx>        optional: both sub-ports must have it
+ * Devargs containing commas go in parentheses: active=(net_tap0,iface=vf0). */
+struct Devargs {
+	std::string backup;
+	std::string active;
+	std::optional<rte_ether_addr> mac;
+};
+
+/* 0, or -EINVAL after one log line naming the bad input. */
+int parse_devargs(const char *name, const char *args, Devargs &out);
+
+} // namespace bypass

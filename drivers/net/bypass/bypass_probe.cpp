@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vdev probe and remove: resolve the two sub-ports, take them over and
+ * publish one ethdev port. Every step that can fail leaves nothing behind:
+ * the private state is RAII (owner id, probed sub-devices) and a failed
+ * probe destroys it before releasing the port.
+ */
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_malloc.h>
+
+#include "bypass/log.h"
+#include "bypass_devargs.h"
+#include "bypass_private.h"
+
+namespace bypass {
+
+const char *path_name(unsigned path)
+{
+	return path == PATH_BACKUP ? "backup" : "active";
+}
+
+namespace {
+
+bool is_virtio(uint16_t port)
+{
+	rte_eth_dev_info info{};
+	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == nullptr)
+		return false;
+	return strcmp(info.driver_name, "net_virtio") == 0 ||
+	       strcmp(info.driver_name, "net_virtio_user") == 0;
+}
+
+std::string mac_str(const rte_ether_addr &mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(buf, sizeof(buf), &mac);
+	return buf;
+}
+
+int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
+{
+	int ret = bp.owner.create(name);
+	if (ret < 0) {
+		BYPASS_LOG(ERR, "%s: cannot create an ethdev owner: %s", name, rte_strerror(-ret));
+		return ret;
+	}
+	const std::string *specs[PATH_COUNT] = {&args.backup, &args.active};
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		SubPort &sub = bp.sub[p];
+		sub.spec = *specs[p];
+		ret = sub.dev.attach(path_name(p), sub.spec);
+		if (ret < 0)
+			return ret;
+	}
+	if (bp.sub[PATH_BACKUP].port_id() == bp.sub[PATH_ACTIVE].port_id()) {
+		BYPASS_LOG(ERR, "%s: active=%s and backup=%s are the same port", name,
+			   args.active.c_str(), args.backup.c_str());
+		return -EINVAL;
+	}
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		ret = bp.owner.claim(bp.sub[p].port_id());
+		if (ret < 0) {
+			rte_eth_dev_owner owner{};
+			rte_eth_dev_owner_get(bp.sub[p].port_id(), &owner);
+			BYPASS_LOG(ERR, "%s: %s=%s is already owned by '%s'", name, path_name(p),
+				   bp.sub[p].spec.c_str(), owner.name);
+			return ret;
+		}
+	}
+	if (!is_virtio(bp.sub[PATH_BACKUP].port_id()))
+		BYPASS_LOG(NOTICE, "%s: backup=%s is not a virtio port (accepted in explicit mode)",
+			   name, args.backup.c_str());
+	return 0;
+}
+
+/* The port's MAC: mac= if given (both sub-ports must already have it),
+ * otherwise the backup's, which the active sub-port is asked to take. */
+int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_addr &mac)
+{
+	rte_ether_addr sub_mac[PATH_COUNT];
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		int ret = rte_eth_macaddr_get(bp.sub[p].port_id(), &sub_mac[p]);
+		if (ret < 0)
+			return ret;
+	}
+	if (args.mac) {
+		for (unsigned p = 0; p < PATH_COUNT; p++) {
+			if (!rte_is_same_ether_addr(&sub_mac[p], &*args.mac)) {
+				BYPASS_LOG(ERR, "%s: mac=%s but %s=%s has %s", name,
+					   mac_str(*args.mac).c_str(), path_name(p),
+					   bp.sub[p].spec.c_str(), mac_str(sub_mac[p]).c_str());
+				return -EINVAL;
+			}
+		}
+		mac = *args.mac;
+		return 0;
+	}
+	mac = sub_mac[PATH_BACKUP];
+	if (!rte_is_same_ether_addr(&sub_mac[PATH_ACTIVE], &mac)) {
+		int ret = rte_eth_dev_default_mac_addr_set(bp.sub[PATH_ACTIVE].port_id(), &mac);
+		if (ret < 0)
+			BYPASS_LOG(NOTICE, "%s: active=%s keeps its MAC %s (cannot take %s: %s)", name,
+				   bp.sub[PATH_ACTIVE].spec.c_str(),
+				   mac_str(sub_mac[PATH_ACTIVE]).c_str(), mac_str(mac).c_str(),
+				   rte_strerror(-ret));
+	}
+	return 0;
+}
+
+uint32_t max_mac_addrs(const BypassPort &bp)
+{
+	uint32_t n = UINT32_MAX;
+	for (const SubPort &sub : bp.sub) {
+		rte_eth_dev_info info{};
+		if (rte_eth_dev_info_get(sub.port_id(), &info) == 0)
+			n = std::min(n, info.max_mac_addrs);
+	}
+	return std::max<uint32_t>(n == UINT32_MAX ? 1 : n, 1);
+}
+
+/* Undoes a probe that failed half way. */
+void discard(rte_eth_dev *dev)
+{
+	if (dev->data->dev_private != nullptr)
+		port_of(dev).~BypassPort();
+	rte_eth_dev_release_port(dev);
+}
+
+int bypass_probe(rte_vdev_device *vdev) noexcept
+{
+	const char *name = rte_vdev_device_name(vdev);
+	Devargs args;
+	int ret = parse_devargs(name, rte_vdev_device_args(vdev), args);
+	if (ret < 0)
+		return ret;
+
+	rte_eth_dev *dev = rte_eth_vdev_allocate(vdev, sizeof(BypassPort));
+	if (dev == nullptr) {
+		BYPASS_LOG(ERR, "%s: cannot allocate the ethdev port", name);
+		return -ENOMEM;
+	}
+	BypassPort &bp = *new (dev->data->dev_private) BypassPort();
+	bp.dev = dev;
+
+	rte_ether_addr mac;
+	ret = attach_subs(bp, name, args);
+	if (ret == 0)
+		ret = choose_mac(bp, name, args, mac);
+	if (ret < 0) {
+		discard(dev);
+		return ret;
+	}
+
+	const uint32_t n_mac = max_mac_addrs(bp);
+	dev->data->mac_addrs = static_cast<rte_ether_addr *>(
+		rte_zmalloc_socket(name, n_mac * sizeof(rte_ether_addr), 0, dev->device->numa_node));
+	if (dev->data->mac_addrs == nullptr) {
+		BYPASS_LOG(ERR, "%s: cannot allocate %u MAC addresses", name, n_mac);
+		discard(dev);
+		return -ENOMEM;
+	}
+	dev->data->mac_addrs[0] = mac;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	dev->dev_ops = &bypass_ops;
+	dev->rx_pkt_burst = rx_burst;
+	dev->tx_pkt_burst = tx_burst;
+	dev->tx_pkt_prepare = tx_prepare;
+	rte_eth_dev_probing_finish(dev);
+
+	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (port %u), mac %s", name,
+		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port_id(),
+		   args.active.c_str(), bp.sub[PATH_ACTIVE].port_id(), mac_str(mac).c_str());
+	return 0;
+}
+
+int bypass_remove(rte_vdev_device *vdev) noexcept
+{
+	rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == nullptr)
+		return 0; /* already closed by the application */
+	rte_eth_dev_stop(dev->data->port_id);
+	return rte_eth_dev_close(dev->data->port_id);
+}
+
+} // namespace
+
+} // namespace bypass
+
+/* Global and unqualified: RTE_PMD_REGISTER_VDEV pastes the name into identifiers. */
+static rte_vdev_driver bypass_driver = {
+	.next = {},
+	.driver = {},
+	.probe = bypass::bypass_probe,
+	.remove = bypass::bypass_remove,
+	.dma_map = nullptr,
+	.dma_unmap = nullptr,
+	.drv_flags = 0,
+};
+
+RTE_PMD_REGISTER_VDEV(net_bypass, bypass_driver);
+RTE_PMD_REGISTER_PARAM_STRING(net_bypass, "backup=<port|devargs> active=<port|devargs> mac=<mac>");

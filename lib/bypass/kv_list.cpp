@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "kv_list.h"
+
+namespace bypass {
+
+namespace {
+
+/* Splits at commas outside parentheses; returns false when they do not balance. */
+bool split_top_level(const std::string &text, std::vector<std::string> &items)
+{
+	int depth = 0;
+	std::string cur;
+	for (char c : text) {
+		if (c == '(')
+			depth++;
+		else if (c == ')' && --depth < 0)
+			return false;
+		if (c == ',' && depth == 0) {
+			items.push_back(cur);
+			cur.clear();
+		} else {
+			cur.push_back(c);
+		}
+	}
+	items.push_back(cur);
+	return depth == 0;
+}
+
+std::string unwrap(const std::string &v)
+{
+	if (v.size() >= 2 && v.front() == '(' && v.back() == ')')
+		return v.substr(1, v.size() - 2);
+	return v;
+}
+
+} // namespace
+
+bool parse_kv_list(const std::string &text, KvList &out, std::string &bad)
+{
+	out.clear();
+	if (text.empty())
+		return true;
+	std::vector<std::string> items;
+	if (!split_top_level(text, items)) {
+		bad = text;
+		return false;
+	}
+	for (const auto &item : items) {
+		const auto eq = item.find('=');
+		if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+			bad = item;
+			return false;
+		}
+		std::string value = unwrap(item.substr(eq + 1));
+		if (value.empty()) {
+			bad = item;
+			return false;
+		}
+		out.emplace_back(item.substr(0, eq), std::move(value));
+	}
+	return true;
+}
+
+} // namespace bypass
