@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <string>
+
+namespace bypass_test {
+
+/* The net_bypass PMD as users load it (-d), staged into a directory EAL
+ * accepts: EAL refuses plugins under a world-writable directory (/tmp). */
+std::string plugin_path();
+
+/* A name unique to this process, for file prefixes, sockets, interfaces. */
+std::string unique(const std::string &stem);
+
+} // namespace bypass_test
