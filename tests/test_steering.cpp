@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Where packets go: tx through the active sub-port while its link is up,
+ * through the backup otherwise; rx from both, stamped with the bypass port.
+ * Every test ends with the mempool's in-use count back where it started. */
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include "common/eal.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+
+namespace {
+
+class RingPair : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		in_use_at_start_ = pool_.in_use();
+		ASSERT_EQ(bypass_->start(pool_), 0);
+	}
+	void TearDown() override
+	{
+		/* Closing the bypass port closes the sub-ports, which free what
+		 * their queues hold: only then must every mbuf be back. */
+		bypass_.reset();
+		backup_.drain_tx();
+		active_.drain_tx();
+		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+	}
+
+	/* Sends one frame at a time until one leaves through `sub`. */
+	bool tx_reaches(RingPort &sub, RingPort &other)
+	{
+		uint32_t seq = 1000;
+		return wait_until([&] {
+			bypass_->send(pool_.frames(1, seq++));
+			other.drain_tx();
+			return !sub.drain_tx().empty();
+		});
+	}
+
+	Mempool pool_{unique("pool")};
+	RingPort backup_{unique("bk")};
+	RingPort active_{unique("ac")};
+	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_steer",
+					 "backup=" + backup_.name() + ",active=" + active_.name()};
+	unsigned in_use_at_start_ = 0;
+};
+
+TEST_F(RingPair, TxLeavesThroughTheActiveSubPortWhileItIsUp)
+{
+	ASSERT_EQ(bypass_->send(pool_.frames(32)), 32u);
+	const auto on_active = active_.drain_tx();
+	EXPECT_EQ(on_active.size(), 32u);
+	EXPECT_TRUE(backup_.drain_tx().empty());
+	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), 32u);
+	EXPECT_EQ(bypass_->xstat("backup_tx_good_packets"), 0u);
+}
+
+TEST_F(RingPair, TxMovesToTheBackupWhenTheActiveLinkGoesDownAndBackWhenItReturns)
+{
+	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
+	ASSERT_TRUE(tx_reaches(backup_, active_)) << "tx never moved to the backup";
+	ASSERT_EQ(bypass_->send(pool_.frames(32)), 32u);
+	EXPECT_EQ(backup_.drain_tx().size(), 32u);
+	EXPECT_TRUE(active_.drain_tx().empty());
+
+	ASSERT_EQ(rte_eth_dev_set_link_up(active_.port_id()), 0);
+	ASSERT_TRUE(tx_reaches(active_, backup_)) << "tx never came back to the active";
+	EXPECT_GE(bypass_->xstat("tx_path_switches"), 2u);
+}
+
+TEST_F(RingPair, BypassLinkStaysUpWhileEitherSubPortIsUp)
+{
+	rte_eth_link link{};
+	ASSERT_EQ(rte_eth_link_get_nowait(bypass_->port_id(), &link), 0);
+	EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
+
+	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
+	ASSERT_EQ(rte_eth_link_get_nowait(bypass_->port_id(), &link), 0);
+	EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
+
+	ASSERT_EQ(rte_eth_dev_set_link_down(backup_.port_id()), 0);
+	ASSERT_EQ(rte_eth_link_get_nowait(bypass_->port_id(), &link), 0);
+	EXPECT_EQ(link.link_status, RTE_ETH_LINK_DOWN);
+	rte_eth_dev_set_link_up(active_.port_id());
+	rte_eth_dev_set_link_up(backup_.port_id());
+}
+
+TEST_F(RingPair, RxFromBothSubPortsArrivesStampedWithTheBypassPort)
+{
+	auto from_backup = pool_.frames(8, 0);
+	auto from_active = pool_.frames(8, 100);
+	for (rte_mbuf *m : from_backup)
+		m->port = backup_.port_id();
+	for (rte_mbuf *m : from_active)
+		m->port = active_.port_id();
+	ASSERT_EQ(backup_.inject(from_backup), 8u);
+	ASSERT_EQ(active_.inject(from_active), 8u);
+
+	std::vector<uint32_t> seqs;
+	ASSERT_TRUE(wait_until([&] {
+		rte_mbuf *pkts[32];
+		const uint16_t n = rte_eth_rx_burst(bypass_->port_id(), 0, pkts, 32);
+		for (uint16_t i = 0; i < n; i++) {
+			EXPECT_EQ(pkts[i]->port, bypass_->port_id());
+			seqs.push_back(frame_seq(pkts[i]));
+			rte_pktmbuf_free(pkts[i]);
+		}
+		return seqs.size() >= 16;
+	}));
+	std::sort(seqs.begin(), seqs.end());
+	std::vector<uint32_t> expected(8);
+	std::iota(expected.begin(), expected.end(), 0);
+	for (uint32_t s = 100; s < 108; s++)
+		expected.push_back(s);
+	EXPECT_EQ(seqs, expected);
+}
+
+TEST_F(RingPair, ABusyActiveSubPortDoesNotStarveTheBackupOnRx)
+{
+	/* More than one burst waits on each side: both must be drained. */
+	ASSERT_EQ(active_.inject(pool_.frames(96, 0)), 96u);
+	ASSERT_EQ(backup_.inject(pool_.frames(4, 1000)), 4u);
+	rte_mbuf *pkts[32];
+	unsigned from_backup = 0;
+	for (int burst = 0; burst < 2; burst++) {
+		const uint16_t n = rte_eth_rx_burst(bypass_->port_id(), 0, pkts, 32);
+		for (uint16_t i = 0; i < n; i++) {
+			from_backup += frame_seq(pkts[i]) >= 1000;
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	EXPECT_EQ(from_backup, 4u);
+	while (uint16_t n = rte_eth_rx_burst(bypass_->port_id(), 0, pkts, 32))
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+TEST_F(RingPair, StatsAreTheSumOfBothSubPorts)
+{
+	ASSERT_EQ(bypass_->send(pool_.frames(10)), 10u);
+	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
+	ASSERT_TRUE(tx_reaches(backup_, active_));
+	const uint64_t probes = bypass_->xstat("active_tx_good_packets") +
+				bypass_->xstat("backup_tx_good_packets");
+	rte_eth_stats stats{};
+	ASSERT_EQ(rte_eth_stats_get(bypass_->port_id(), &stats), 0);
+	EXPECT_EQ(stats.opackets, probes);
+	EXPECT_GE(stats.opackets, 11u);
+	rte_eth_dev_set_link_up(active_.port_id());
+}
+
+/* The active sub-port is a net_tap whose kernel interface the test takes
+ * down, the way a VF loses carrier. */
+class TapActive : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		in_use_at_start_ = pool_.in_use();
+		ASSERT_EQ(bypass_->start(pool_), 0);
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		backup_.drain_tx();
+		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+	}
+	static int ip_link(const std::string &iface, const char *state)
+	{
+		return system(("ip link set dev " + iface + " " + state).c_str());
+	}
+
+	Mempool pool_{unique("pool")};
+	RingPort backup_{unique("bk")};
+	std::string iface_ = unique("bpt");
+	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_tap",
+					 "backup=" + backup_.name() + ",active=(" +
+						 unique("net_tap") + ",iface=" + iface_ + ")"};
+	unsigned in_use_at_start_ = 0;
+};
+
+TEST_F(TapActive, KernelLinkDownMovesTxToTheBackupAndUpBringsItBack)
+{
+	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
+	EXPECT_TRUE(backup_.drain_tx().empty()) << "tx used the backup while the tap was up";
+
+	ASSERT_EQ(ip_link(iface_, "down"), 0);
+	uint32_t seq = 0;
+	ASSERT_TRUE(wait_until([&] {
+		bypass_->send(pool_.frames(1, seq++));
+		return !backup_.drain_tx().empty();
+	})) << "tx never moved to the backup";
+
+	ASSERT_EQ(ip_link(iface_, "up"), 0);
+	ASSERT_TRUE(wait_until([&] {
+		const uint64_t before = bypass_->xstat("active_tx_good_packets");
+		bypass_->send(pool_.frames(1, seq++));
+		backup_.drain_tx();
+		return bypass_->xstat("active_tx_good_packets") > before;
+	})) << "tx never came back to the tap";
+}
+
+} // namespace
