@@ -42,8 +42,8 @@ int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 	info->max_lro_pkt_size = std::min(a.max_lro_pkt_size, b.max_lro_pkt_size);
 	info->min_mtu = std::max(a.min_mtu, b.min_mtu);
 	info->max_mtu = std::min(a.max_mtu, b.max_mtu);
-	/* Never more than probe allocated for dev->data->mac_addrs. */
-	info->max_mac_addrs = std::min({a.max_mac_addrs, b.max_mac_addrs, info->max_mac_addrs});
+	/* What probe allocated dev->data->mac_addrs for: the sub-ports' minimum. */
+	info->max_mac_addrs = bp.max_mac_addrs;
 	info->max_hash_mac_addrs = std::min(a.max_hash_mac_addrs, b.max_hash_mac_addrs);
 	info->rx_offload_capa = a.rx_offload_capa & b.rx_offload_capa;
 	info->tx_offload_capa = a.tx_offload_capa & b.tx_offload_capa;

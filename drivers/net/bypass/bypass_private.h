@@ -86,6 +86,7 @@ struct BypassPort {
 	PortOwner owner;
 	PeriodicAlarm link_poll;
 	rte_eth_dev *dev = nullptr;
+	uint32_t max_mac_addrs = 1;
 	/* Serialises the control path: the application's ops against the
 	 * link poller on the interrupt thread. Never taken by a burst. */
 	std::mutex ctl_lock;

@@ -157,7 +157,7 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 		return ret;
 	}
 
-	const uint32_t n_mac = max_mac_addrs(bp);
+	const uint32_t n_mac = bp.max_mac_addrs = max_mac_addrs(bp);
 	dev->data->mac_addrs = static_cast<rte_ether_addr *>(
 		rte_zmalloc_socket(name, n_mac * sizeof(rte_ether_addr), 0, dev->device->numa_node));
 	if (dev->data->mac_addrs == nullptr) {

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "backend.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "eal.h"
+#include "ports.h"
+
+namespace fs = std::filesystem;
+
+namespace bypass_test {
+
+VhostBackend::VhostBackend(std::vector<Mode> modes)
+{
+	const std::string prefix = unique("vhost");
+	std::vector<std::string> args = {BYPASS_VHOST_HOST, "-l",	   "1",
+					 "--no-huge",	     "-m",	   "128",
+					 "--no-pci",	     "--file-prefix", prefix,
+					 "--"};
+	for (size_t i = 0; i < modes.size(); i++) {
+		sockets_.push_back(
+			(fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock")).string());
+		fs::remove(sockets_.back());
+		args.push_back(modes[i] == Mode::echo ? "--socket" : "--config-only");
+		args.push_back(sockets_.back());
+	}
+
+	const std::string log = prefix + ".log";
+	pid_ = fork();
+	if (pid_ == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+		FILE *out = freopen(log.c_str(), "w", stdout);
+		dup2(fileno(out), STDERR_FILENO);
+		std::vector<char *> argv;
+		for (auto &a : args)
+			argv.push_back(a.data());
+		argv.push_back(nullptr);
+		execvp(argv[0], argv.data());
+		_exit(127);
+	}
+	ready_ = pid_ > 0 && wait_until(
+				    [&] {
+					    for (const auto &s : sockets_)
+						    if (!fs::exists(s))
+							    return false;
+					    return true;
+				    },
+				    std::chrono::seconds(20));
+}
+
+VhostBackend::~VhostBackend()
+{
+	if (pid_ <= 0)
+		return;
+	kill(pid_, SIGINT);
+	int status;
+	if (!wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+			std::chrono::seconds(10))) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, &status, 0);
+	}
+	for (const auto &s : sockets_)
+		fs::remove(s);
+}
+
+CommandResult run_command(const std::string &cmd)
+{
+	CommandResult r{"", -1};
+	FILE *p = popen((cmd + " 2>&1").c_str(), "r");
+	if (p == nullptr)
+		return r;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		r.output.append(buf, n);
+	const int status = pclose(p);
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return r;
+}
+
+} // namespace bypass_test

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A real virtio backup: virtio_user in this process, connected over
+ * vhost-user to the stock testpmd in a second process, which echoes every
+ * packet back. */
+#include <algorithm>
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include <ethdev_driver.h>
+
+#include "common/backend.h"
+#include "common/eal.h"
+#include "common/log_capture.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+
+namespace {
+
+const char *const MAC = "02:00:00:00:00:01";
+
+std::string virtio_user(const std::string &name, const std::string &socket)
+{
+	return "(" + unique(name) + ",path=" + socket + ",queues=1,cq=1,mac=" + MAC + ")";
+}
+
+/* Receives until `n` frames arrived or time runs out; frees them. */
+std::vector<uint32_t> receive(uint16_t port, size_t n, bool &stamped)
+{
+	std::vector<uint32_t> seqs;
+	stamped = true;
+	wait_until([&] {
+		rte_mbuf *pkts[32];
+		const uint16_t got = rte_eth_rx_burst(port, 0, pkts, 32);
+		for (uint16_t i = 0; i < got; i++) {
+			stamped &= pkts[i]->port == port;
+			seqs.push_back(frame_seq(pkts[i]));
+			rte_pktmbuf_free(pkts[i]);
+		}
+		return seqs.size() >= n;
+	});
+	return seqs;
+}
+
+class VirtioBackup : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(host_.ready()) << "vhost-user backend did not come up";
+		LogCapture log;
+		bypass_.emplace("net_bypass_virtio", "backup=" + virtio_user("virtio_user",
+									   host_.socket(0)) +
+							     ",active=" + active_.name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		EXPECT_EQ(log.text().find("not a virtio port"), std::string::npos)
+			<< "virtio_user was not recognised as virtio";
+		in_use_at_start_ = pool_.in_use();
+		ASSERT_EQ(bypass_->start(pool_), 0);
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		active_.drain_tx();
+		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+	}
+
+	VhostBackend host_{{VhostBackend::Mode::echo}};
+	Mempool pool_{unique("pool")};
+	RingPort active_{unique("ac")};
+	std::optional<BypassDev> bypass_;
+	unsigned in_use_at_start_ = 0;
+};
+
+TEST_F(VirtioBackup, TrafficGoesThroughVirtioWhileTheActiveIsDownAndComesBack)
+{
+	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
+	ASSERT_TRUE(wait_until([&] {
+		rte_eth_link link{};
+		rte_eth_link_get_nowait(bypass_->port_id(), &link);
+		return link.link_status == RTE_ETH_LINK_UP &&
+		       bypass_->xstat("tx_path_switches") >= 1;
+	}, std::chrono::seconds(10))) << "virtio link never came up or tx never switched";
+
+	const unsigned sent = bypass_->send(pool_.frames(32));
+	ASSERT_GT(sent, 0u);
+	EXPECT_TRUE(active_.drain_tx().empty()) << "tx used the active sub-port while it was down";
+
+	bool stamped;
+	auto seqs = receive(bypass_->port_id(), sent, stamped);
+	EXPECT_EQ(seqs.size(), sent) << "the echo through vhost-user did not come back";
+	EXPECT_TRUE(stamped) << "rx from virtio not stamped with the bypass port";
+	EXPECT_GE(bypass_->xstat("backup_tx_good_packets"), sent);
+	EXPECT_GE(bypass_->xstat("backup_rx_good_packets"), seqs.size());
+}
+
+/* Both sub-ports virtio_user: the PMD that supports every setting the
+ * bypass port mirrors (MAC list, VLAN filter, promisc, MTU). */
+class VirtioPair : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(host_.ready()) << "vhost-user backend did not come up";
+		bypass_.emplace("net_bypass_pair",
+				"backup=" + virtio_user("virtio_user_b", host_.socket(0)) +
+					",active=" + virtio_user("virtio_user_a", host_.socket(1)) +
+					",mac=" + MAC);
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		for (const char *role : {"virtio_user_b", "virtio_user_a"}) {
+			uint16_t p;
+			ASSERT_EQ(rte_eth_dev_get_port_by_name(unique(role).c_str(), &p), 0);
+			subs_.push_back(p);
+		}
+		rte_eth_conf conf{};
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
+		ASSERT_EQ(bypass_->start(pool_, 1, conf), 0);
+	}
+
+	VhostBackend host_{{VhostBackend::Mode::config_only, VhostBackend::Mode::config_only}};
+	Mempool pool_{unique("pool")};
+	std::optional<BypassDev> bypass_;
+	std::vector<uint16_t> subs_;
+};
+
+TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
+{
+	const uint16_t port = bypass_->port_id();
+	ASSERT_EQ(rte_eth_dev_set_mtu(port, 1400), 0);
+	ASSERT_EQ(rte_eth_promiscuous_enable(port), 0);
+	rte_ether_addr extra;
+	rte_ether_unformat_addr("02:00:00:00:00:77", &extra);
+	ASSERT_EQ(rte_eth_dev_mac_addr_add(port, &extra, 0), 0);
+	ASSERT_EQ(rte_eth_dev_vlan_filter(port, 42, 1), 0);
+
+	for (uint16_t sub : subs_) {
+		uint16_t mtu = 0;
+		ASSERT_EQ(rte_eth_dev_get_mtu(sub, &mtu), 0);
+		EXPECT_EQ(mtu, 1400) << "sub-port " << sub;
+		EXPECT_EQ(rte_eth_promiscuous_get(sub), 1) << "sub-port " << sub;
+		rte_ether_addr macs[8];
+		const int n = rte_eth_macaddrs_get(sub, macs, 8);
+		EXPECT_TRUE(std::any_of(macs, macs + std::max(n, 0), [&](const rte_ether_addr &m) {
+			return rte_is_same_ether_addr(&m, &extra);
+		})) << "sub-port " << sub << " lacks the added MAC";
+		const rte_vlan_filter_conf &vlans = rte_eth_devices[sub].data->vlan_filter_conf;
+		EXPECT_TRUE(vlans.ids[42 / 64] & (1ULL << (42 % 64))) << "sub-port " << sub;
+	}
+
+	ASSERT_EQ(rte_eth_dev_vlan_filter(port, 42, 0), 0);
+	ASSERT_EQ(rte_eth_promiscuous_disable(port), 0);
+	for (uint16_t sub : subs_) {
+		const rte_vlan_filter_conf &vlans = rte_eth_devices[sub].data->vlan_filter_conf;
+		EXPECT_FALSE(vlans.ids[42 / 64] & (1ULL << (42 % 64))) << "sub-port " << sub;
+		EXPECT_EQ(rte_eth_promiscuous_get(sub), 0) << "sub-port " << sub;
+	}
+}
+
+} // namespace
