@@ -155,4 +155,24 @@ TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
 	}
 }
 
+/* A virtio_user port without a control queue refuses promiscuous mode;
+ * the net_tap backup, which took it first, must give it back. */
+TEST(VirtioRefusing, SettingRefusedByOneSubPortIsRolledBackOnTheOther)
+{
+	VhostBackend host({VhostBackend::Mode::echo});
+	ASSERT_TRUE(host.ready());
+	const std::string tap = unique("net_tap_rb");
+	BypassDev bypass("net_bypass_rb", "backup=(" + tap + ",iface=" + unique("bpr") +
+						  "),active=(" + unique("virtio_user_rb") +
+						  ",path=" + host.socket(0) + ",queues=1)");
+	ASSERT_EQ(bypass.probe_result(), 0);
+	uint16_t tap_port;
+	ASSERT_EQ(rte_eth_dev_get_port_by_name(tap.c_str(), &tap_port), 0);
+
+	ASSERT_EQ(rte_eth_promiscuous_get(tap_port), 0);
+	EXPECT_LT(rte_eth_promiscuous_enable(bypass.port_id()), 0);
+	EXPECT_EQ(rte_eth_promiscuous_get(tap_port), 0) << "backup left promiscuous";
+	EXPECT_EQ(rte_eth_promiscuous_get(bypass.port_id()), 0);
+}
+
 } // namespace
