@@ -3,13 +3,19 @@
 # whole suite. The last line is "N passed, N failed[, N skipped]".
 set -euo pipefail
 
+# The suite runs twice: in the release build, and in a debug build with
+# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/).
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD:-$top/build}
-BUILD=$build "$top/scripts/build.sh"
+release=${BUILD:-$top/build}
+asan=${BUILD_ASAN:-$top/build-asan}
+BUILD=$release "$top/scripts/build.sh"
+BUILD=$asan "$top/scripts/build.sh" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
-set +e
-meson test -C "$build" --print-errorlogs
-status=$?
-set -e
-python3 "$top/scripts/test_summary.py" "$build/meson-logs"
+status=0
+for build in "$release" "$asan"; do
+	echo "== suite in $build"
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$build" --print-errorlogs || status=1
+done
+python3 "$top/scripts/test_summary.py" "$release/meson-logs" "$asan/meson-logs"
 exit $status

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The stock dpdk-testpmd loads the built PMD with -d, sees one port and
  * forwards through the active sub-port. */
+#include <cstdlib>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -14,7 +15,8 @@ namespace {
 
 std::string testpmd(const std::string &vdevs, const std::string &commands)
 {
-	return "{ " + commands + "; } | dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci " +
+	const char *env = getenv("BYPASS_TESTPMD_ENV"); /* sanitizer runtime, if any */
+	return "{ " + commands + "; } | " + (env != nullptr ? env : "") + " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci " +
 	       "--file-prefix " + unique("smoke") + " -d " + plugin_path() + " " + vdevs +
 	       " -- -i --total-num-mbufs=8192";
 }
