@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control_thread.h"
+
+#include <rte_lcore.h>
+
+namespace bypass {
+
+int ControlThread::start(const std::string &name)
+{
+	std::lock_guard<std::mutex> guard(lock_);
+	if (started_)
+		return 0;
+	running_ = true;
+	int ret = rte_ctrl_thread_create(&thread_, name.c_str(), nullptr, main, this);
+	if (ret != 0) {
+		running_ = false;
+		return -ret;
+	}
+	started_ = true;
+	return 0;
+}
+
+void ControlThread::stop()
+{
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!started_)
+			return;
+		running_ = false;
+		tasks_.clear();
+	}
+	wake_.notify_all();
+	if (!on_thread())
+		pthread_join(thread_, nullptr);
+	else
+		pthread_detach(thread_);
+	started_ = false;
+}
+
+void ControlThread::post_after(std::chrono::microseconds delay, Task task)
+{
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!running_)
+			return;
+		tasks_.emplace(Clock::now() + delay, std::move(task));
+	}
+	wake_.notify_all();
+}
+
+bool ControlThread::on_thread() const
+{
+	return started_ && pthread_equal(pthread_self(), thread_);
+}
+
+void *ControlThread::main(void *self)
+{
+	auto *ct = static_cast<ControlThread *>(self);
+	std::unique_lock<std::mutex> guard(ct->lock_);
+	while (ct->running_) {
+		if (ct->tasks_.empty()) {
+			ct->wake_.wait(guard);
+			continue;
+		}
+		auto first = ct->tasks_.begin();
+		if (first->first > Clock::now()) {
+			ct->wake_.wait_until(guard, first->first);
+			continue;
+		}
+		Task task = std::move(first->second);
+		ct->tasks_.erase(first);
+		guard.unlock();
+		task();
+		guard.lock();
+	}
+	return nullptr;
+}
+
+} // namespace bypass
