@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -148,8 +149,14 @@ void EventHub::device_removal(const char *device_name)
 void EventHub::device_add(const char *device_name)
 {
 	std::lock_guard<std::recursive_mutex> guard(lock_);
-	for (EventListener *l : std::vector<EventListener *>(listeners_))
-		l->on_device_add(device_name);
+	if (listeners_.empty() || prober_.start("bypass-probe") < 0)
+		return;
+	prober_.post([name = std::string(device_name)] {
+		const int ret = rte_dev_probe(name.c_str());
+		if (ret < 0 && ret != -EEXIST)
+			BYPASS_LOG(INFO, "hot-plugged device %s not probed: %s", name.c_str(),
+				   rte_strerror(-ret));
+	});
 }
 
 } // namespace bypass

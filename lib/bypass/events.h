@@ -5,6 +5,8 @@
 #include <mutex>
 #include <vector>
 
+#include "control_thread.h"
+
 namespace bypass {
 
 /* Why a port is going away. A request (the PMD's RMV interrupt, the EAL
@@ -31,13 +33,12 @@ public:
 	virtual void on_port_new(uint16_t port) = 0;
 	virtual void on_port_removal(uint16_t port, Removal why) = 0;
 	virtual void on_port_link(uint16_t port) = 0;
-	/* A device appeared on a bus (EAL hot-plug monitor): it may need probing. */
-	virtual void on_device_add(const char *device_name) = 0;
 };
 
 /* Turns ethdev events (NEW, DESTROY, INTR_RMV, INTR_LSC, for every port)
  * and EAL device events (ADD, REMOVE) into calls on the registered
- * listeners. Callbacks are registered with DPDK while at least one
+ * listeners. A device the EAL hot-plug monitor reports as added is probed
+ * (on the hub's own control thread), so that its port raises NEW. Callbacks are registered with DPDK while at least one
  * listener exists. A listener's removal waits for any dispatch in progress,
  * so it can be destroyed right after. */
 class EventHub {
@@ -62,6 +63,7 @@ private:
 	std::recursive_mutex lock_;
 	std::vector<EventListener *> listeners_;
 	bool monitor_started_ = false;
+	ControlThread prober_;
 };
 
 /* RAII registration of a listener. */

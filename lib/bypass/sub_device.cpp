@@ -75,16 +75,22 @@ void SubDevice::detach()
 {
 	if (!attached())
 		return;
-	if (probed_here_) {
-		/* Take the device before closing: a vdev port is freed by close. */
-		rte_device *device = rte_eth_devices[port_id_].device;
-		rte_eth_dev_stop(port_id_);
-		rte_eth_dev_close(port_id_);
-		if (device != nullptr)
-			rte_dev_remove(device);
-	}
-	port_id_ = RTE_MAX_ETHPORTS;
-	probed_here_ = false;
+	if (probed_here_)
+		release(true);
+	forget();
+}
+
+void SubDevice::release(bool remove_device)
+{
+	if (!attached())
+		return;
+	/* Take the device before closing: a vdev port is freed by close. */
+	rte_device *device = rte_eth_devices[port_id_].device;
+	rte_eth_dev_stop(port_id_);
+	rte_eth_dev_close(port_id_);
+	if (device != nullptr && (remove_device || probed_here_))
+		rte_dev_remove(device);
+	forget();
 }
 
 } // namespace bypass

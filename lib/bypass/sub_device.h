@@ -22,8 +22,24 @@ public:
 	/* Resolves `spec`; 0 on success, negative errno otherwise. `role` only
 	 * names the spec in the log line ("backup", "active"). */
 	int attach(const char *role, const std::string &spec);
+	/* Takes over a port found some other way (a NEW event). */
+	void adopt(uint16_t port, bool probed_here)
+	{
+		detach();
+		port_id_ = port;
+		probed_here_ = probed_here;
+	}
 	/* Forgets the port; removes the device if it was probed here. */
 	void detach();
+	/* Stops and closes the port, and removes its device when it is going
+	 * away (remove_device) or was probed here. */
+	void release(bool remove_device);
+	/* Forgets the port without touching it (it is gone already). */
+	void forget()
+	{
+		port_id_ = RTE_MAX_ETHPORTS;
+		probed_here_ = false;
+	}
 
 	bool attached() const { return port_id_ != RTE_MAX_ETHPORTS; }
 	uint16_t port_id() const { return port_id_; }

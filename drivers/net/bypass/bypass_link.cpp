@@ -15,12 +15,27 @@ namespace {
 
 /* Sub-ports without LSC interrupts (and link changes made behind the
  * driver's back) are noticed by polling; a link query is cheap. */
-constexpr uint64_t LINK_POLL_US = 10 * 1000;
+constexpr std::chrono::milliseconds LINK_POLL{10};
 
-unsigned choose_tx_path(const BypassPort &bp)
+struct Choice {
+	unsigned path;
+	rte_pmd_bypass_reason reason;
+};
+
+Choice choose_tx_path(const BypassPort &bp)
 {
 	const SubPort &active = bp.sub[PATH_ACTIVE];
-	return active.present() && active.started && active.link_up ? PATH_ACTIVE : PATH_BACKUP;
+	if (!bp.dev->data->dev_started)
+		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_STOPPED};
+	if (bp.active_leaving.load())
+		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_REMOVING};
+	if (!active.present() || !active.started)
+		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_NO_ACTIVE};
+	if (bp.forced_backup.load())
+		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_FORCED};
+	if (!active.link_up)
+		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_ACTIVE_DOWN};
+	return {PATH_ACTIVE, RTE_PMD_BYPASS_REASON_ACTIVE_UP};
 }
 
 void set_tx_path(BypassPort &bp, unsigned path)
@@ -29,8 +44,8 @@ void set_tx_path(BypassPort &bp, unsigned path)
 		return;
 	bp.fast.tx_path.store(path, std::memory_order_release);
 	bp.tx_switches.fetch_add(1, std::memory_order_relaxed);
-	BYPASS_LOG(INFO, "port %u: tx now on the %s sub-port (port %u)", bp.dev->data->port_id,
-		   path_name(path), bp.sub[path].port_id());
+	BYPASS_LOG(INFO, "port %u: tx now on the %s sub-port", bp.dev->data->port_id,
+		   path_name(path));
 }
 
 /* Reads both sub-ports' links, moves tx accordingly and returns the
@@ -44,29 +59,42 @@ rte_eth_link refresh_locked(BypassPort &bp)
 			rte_eth_link_get_nowait(sub.port_id(), &sub_link[p]);
 		sub.link_up = sub_link[p].link_status == RTE_ETH_LINK_UP;
 	}
-	const unsigned path = choose_tx_path(bp);
-	set_tx_path(bp, path);
+	const Choice choice = choose_tx_path(bp);
+	set_tx_path(bp, choice.path);
+	bp.path_reason.store(choice.reason);
 
-	rte_eth_link link = sub_link[path];
-	if (!bp.sub[path].link_up)
-		link = sub_link[path ^ 1];
+	rte_eth_link link = sub_link[choice.path];
+	if (!bp.sub[choice.path].link_up)
+		link = sub_link[choice.path ^ 1];
 	if (link.link_status != RTE_ETH_LINK_UP)
 		link = rte_eth_link{};
 	return link;
 }
 
-void poll(void *arg)
+void link_poll(BypassPort &bp, uint64_t gen)
 {
-	link_refresh(*static_cast<BypassPort *>(arg));
+	{
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		if (gen != bp.link_poll_gen)
+			return;
+	}
+	link_refresh(bp);
+	bp.ctl.post_after(LINK_POLL, [&bp, gen] { link_poll(bp, gen); });
 }
 
 } // namespace
+
+void tx_to_backup_now(BypassPort &bp)
+{
+	set_tx_path(bp, PATH_BACKUP);
+	bp.path_reason.store(RTE_PMD_BYPASS_REASON_REMOVING);
+}
 
 void link_refresh(BypassPort &bp)
 {
 	bool announce;
 	{
-		std::lock_guard<std::mutex> lock(bp.ctl_lock);
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 		const rte_eth_link link = refresh_locked(bp);
 		rte_eth_linkstatus_set(bp.dev, &link);
 		const bool up = link.link_status == RTE_ETH_LINK_UP;
@@ -78,20 +106,23 @@ void link_refresh(BypassPort &bp)
 		rte_eth_dev_callback_process(bp.dev, RTE_ETH_EVENT_INTR_LSC, nullptr);
 }
 
-int link_monitor_start(BypassPort &bp)
+void link_poll_start(BypassPort &bp)
 {
-	return bp.link_poll.start(LINK_POLL_US, poll, &bp);
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+	const uint64_t gen = ++bp.link_poll_gen;
+	bp.ctl.post([&bp, gen] { link_poll(bp, gen); });
 }
 
-void link_monitor_stop(BypassPort &bp)
+void link_poll_stop(BypassPort &bp)
 {
-	bp.link_poll.stop();
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+	++bp.link_poll_gen;
 }
 
 int link_update(rte_eth_dev *dev, int /* wait_to_complete */) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	const rte_eth_link link = refresh_locked(bp);
 	return rte_eth_linkstatus_set(dev, &link);
 }

@@ -12,6 +12,7 @@ namespace bypass {
 template <typename Apply, typename Undo>
 int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo)
 {
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
 		const SubPort &sub = bp.sub[p];
 		if (!sub.present())

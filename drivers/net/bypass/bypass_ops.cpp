@@ -27,13 +27,14 @@ rte_eth_desc_lim desc_lim_intersect(const rte_eth_desc_lim &a, const rte_eth_des
 int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	rte_eth_dev_info sub[PATH_COUNT];
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		int ret = rte_eth_dev_info_get(bp.sub[p].port_id(), &sub[p]);
-		if (ret < 0)
-			return ret;
-	}
-	const rte_eth_dev_info &a = sub[PATH_BACKUP], &b = sub[PATH_ACTIVE];
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+	rte_eth_dev_info a{};
+	int ret = rte_eth_dev_info_get(bp.sub[PATH_BACKUP].port_id(), &a);
+	if (ret < 0)
+		return ret;
+	/* While the VF is away, keep promising what the last one could do;
+	 * before any VF was seen, what the backup can do. */
+	const rte_eth_dev_info &b = bp.active_info_valid ? bp.active_info : a;
 
 	info->max_rx_queues = std::min(a.max_rx_queues, b.max_rx_queues);
 	info->max_tx_queues = std::min(a.max_tx_queues, b.max_tx_queues);
@@ -66,13 +67,8 @@ int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 
 int dev_configure(rte_eth_dev *dev) noexcept
 {
-	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::mutex> lock(bp.ctl_lock);
-	rte_eth_conf conf = dev->data->dev_conf;
-	/* The bypass port raises its own LSC; sub-port interrupts are the
-	 * driver's business, not the application's. */
-	conf.intr_conf = {};
-	return mirror(bp, "configure", [&](uint16_t port) {
+	return mirror(port_of(dev), "configure", [&](uint16_t port) {
+		const rte_eth_conf conf = sub_conf(dev, port);
 		return rte_eth_dev_configure(port, dev->data->nb_rx_queues,
 					     dev->data->nb_tx_queues, &conf);
 	});
@@ -86,53 +82,64 @@ void set_queue_states(rte_eth_dev *dev, uint8_t state)
 		dev->data->tx_queue_state[q] = state;
 }
 
-void stop_subs(BypassPort &bp)
+int dev_start(rte_eth_dev *dev) noexcept
 {
+	BypassPort &bp = port_of(dev);
+	{
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		SubPort &backup = bp.sub[PATH_BACKUP];
+		int ret = rte_eth_dev_start(backup.port_id());
+		if (ret < 0) {
+			BYPASS_LOG(ERR, "port %u: cannot start the backup sub-port %u: %s",
+				   dev->data->port_id, backup.port_id(), rte_strerror(-ret));
+			return ret;
+		}
+		backup.started = true;
+		/* A VF that will not start leaves the port on the backup, as
+		 * when there is none: the application keeps its port. */
+		SubPort &active = bp.sub[PATH_ACTIVE];
+		if (active.present()) {
+			ret = rte_eth_dev_start(active.port_id());
+			active.started = ret == 0;
+			if (ret < 0)
+				BYPASS_LOG(WARNING, "port %u: active sub-port %u did not start (%s): "
+						    "staying on the backup",
+					   dev->data->port_id, active.port_id(), rte_strerror(-ret));
+		}
+		uint8_t paths = 0;
+		for (unsigned p = 0; p < PATH_COUNT; p++) {
+			queues_bind(dev, p);
+			paths |= bp.sub[p].started ? 1u << p : 0;
+		}
+		bp.fast.rx_paths.store(paths, std::memory_order_release);
+		set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+		/* ethdev sets dev_started only after this returns; the tx
+		 * choice below must already see the port as started. */
+		dev->data->dev_started = 1;
+	}
+	link_refresh(bp);
+	link_poll_start(bp);
+	return 0;
+}
+
+int dev_stop(rte_eth_dev *dev) noexcept
+{
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+	link_poll_stop(bp);
 	bp.fast.rx_paths.store(0, std::memory_order_release);
 	for (SubPort &sub : bp.sub) {
 		if (sub.present() && sub.started && rte_eth_dev_stop(sub.port_id()) < 0)
 			BYPASS_LOG(WARNING, "cannot stop sub-port %u", sub.port_id());
 		sub.started = false;
 	}
-}
-
-int dev_start(rte_eth_dev *dev) noexcept
-{
-	BypassPort &bp = port_of(dev);
-	{
-		std::lock_guard<std::mutex> lock(bp.ctl_lock);
-		int ret = mirror(
-			bp, "start",
-			[&](uint16_t port) {
-				int ret = rte_eth_dev_start(port);
-				for (SubPort &sub : bp.sub)
-					sub.started |= ret == 0 && sub.port_id() == port;
-				return ret;
-			},
-			[&](uint16_t) { stop_subs(bp); });
-		if (ret < 0)
-			return ret;
-		queues_bind(dev);
-		uint8_t paths = 0;
-		for (unsigned p = 0; p < PATH_COUNT; p++)
-			paths |= bp.sub[p].started ? 1u << p : 0;
-		bp.fast.rx_paths.store(paths, std::memory_order_release);
-		set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
-	}
-	link_refresh(bp);
-	return link_monitor_start(bp);
-}
-
-int dev_stop(rte_eth_dev *dev) noexcept
-{
-	BypassPort &bp = port_of(dev);
-	link_monitor_stop(bp); /* before the lock: the poller takes it */
-	std::lock_guard<std::mutex> lock(bp.ctl_lock);
-	stop_subs(bp);
 	set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	dev->data->dev_started = 0;
 	const rte_eth_link down{};
 	rte_eth_linkstatus_set(dev, &down);
 	bp.link_announced = false;
+	bp.fast.tx_path.store(PATH_BACKUP, std::memory_order_release);
+	bp.path_reason.store(RTE_PMD_BYPASS_REASON_STOPPED);
 	return 0;
 }
 
@@ -141,6 +148,10 @@ int dev_close(rte_eth_dev *dev) noexcept
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	BypassPort &bp = port_of(dev);
+	/* No event may reach the port, and no task run, from here on; not
+	 * under ctl_lock, since a running task may be waiting for it. */
+	bp.events.reset();
+	bp.ctl.stop();
 	dev_stop(dev);
 	queues_release(dev);
 	for (SubPort &sub : bp.sub) {
@@ -215,9 +226,13 @@ void mac_addr_remove(rte_eth_dev *dev, uint32_t index) noexcept
 
 int set_mc_addr_list(rte_eth_dev *dev, rte_ether_addr *list, uint32_t n) noexcept
 {
-	return mirror(port_of(dev), "multicast list set", [&](uint16_t port) {
+	BypassPort &bp = port_of(dev);
+	const int ret = mirror(bp, "multicast list set", [&](uint16_t port) {
 		return rte_eth_dev_set_mc_addr_list(port, list, n);
 	});
+	if (ret == 0)
+		bp.journal.record_mc_list(list, n);
+	return ret;
 }
 
 int vlan_filter_set(rte_eth_dev *dev, uint16_t vlan, int on) noexcept
@@ -238,36 +253,55 @@ int vlan_offload_set(rte_eth_dev *dev, int /* mask */) noexcept
 
 int set_link_up(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "link up", rte_eth_dev_set_link_up,
-		      rte_eth_dev_set_link_down);
+	BypassPort &bp = port_of(dev);
+	const int ret =
+		mirror(bp, "link up", rte_eth_dev_set_link_up, rte_eth_dev_set_link_down);
+	if (ret == 0)
+		bp.journal.record_link_admin(true);
+	return ret;
 }
 
 int set_link_down(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "link down", rte_eth_dev_set_link_down,
-		      rte_eth_dev_set_link_up);
+	BypassPort &bp = port_of(dev);
+	const int ret =
+		mirror(bp, "link down", rte_eth_dev_set_link_down, rte_eth_dev_set_link_up);
+	if (ret == 0)
+		bp.journal.record_link_admin(false);
+	return ret;
 }
 
 int reta_update(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
 {
-	return mirror(port_of(dev), "RETA update", [&](uint16_t port) {
+	BypassPort &bp = port_of(dev);
+	const int ret = mirror(bp, "RETA update", [&](uint16_t port) {
 		return rte_eth_dev_rss_reta_update(port, conf, size);
 	});
+	if (ret == 0)
+		bp.journal.record_reta(conf, size);
+	return ret;
 }
 
 int reta_query(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
 {
+	std::lock_guard<std::recursive_mutex> lock(port_of(dev).ctl_lock);
 	return rte_eth_dev_rss_reta_query(port_of(dev).sub[PATH_BACKUP].port_id(), conf, size);
 }
 
 int rss_hash_update(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
 {
-	return mirror(port_of(dev), "RSS hash update",
-		      [&](uint16_t port) { return rte_eth_dev_rss_hash_update(port, conf); });
+	BypassPort &bp = port_of(dev);
+	const int ret = mirror(bp, "RSS hash update", [&](uint16_t port) {
+		return rte_eth_dev_rss_hash_update(port, conf);
+	});
+	if (ret == 0)
+		bp.journal.record_rss_hash(*conf);
+	return ret;
 }
 
 int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
 {
+	std::lock_guard<std::recursive_mutex> lock(port_of(dev).ctl_lock);
 	return rte_eth_dev_rss_hash_conf_get(port_of(dev).sub[PATH_BACKUP].port_id(), conf);
 }
 
@@ -312,5 +346,18 @@ eth_dev_ops make_ops()
 } // namespace
 
 const eth_dev_ops bypass_ops = make_ops();
+
+rte_eth_conf sub_conf(const rte_eth_dev *dev, uint16_t sub_port)
+{
+	rte_eth_conf conf = dev->data->dev_conf;
+	/* The application's interrupt settings are for the bypass port, which
+	 * raises its own LSC. A sub-port gets the interrupts the driver
+	 * listens to, where it has them. */
+	const uint32_t flags = rte_eth_devices[sub_port].data->dev_flags;
+	conf.intr_conf = {};
+	conf.intr_conf.lsc = (flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	conf.intr_conf.rmv = (flags & RTE_ETH_DEV_INTR_RMV) != 0;
+	return conf;
+}
 
 } // namespace bypass

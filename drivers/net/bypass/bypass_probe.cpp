@@ -73,6 +73,12 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
 			return ret;
 		}
 	}
+	for (unsigned p = 0; p < PATH_COUNT; p++)
+		bp.sub[p].published.store(bp.sub[p].port_id());
+	if (bp.sub[PATH_ACTIVE].dev.probed_here())
+		bp.active_devargs = args.active;
+	bp.active_info_valid =
+		rte_eth_dev_info_get(bp.sub[PATH_ACTIVE].port_id(), &bp.active_info) == 0;
 	if (!is_virtio(bp.sub[PATH_BACKUP].port_id()))
 		BYPASS_LOG(NOTICE, "%s: backup=%s is not a virtio port (accepted in explicit mode)",
 			   name, args.backup.c_str());
@@ -166,6 +172,14 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 		return -ENOMEM;
 	}
 	dev->data->mac_addrs[0] = mac;
+	bp.pair_mac = mac;
+	ret = bp.ctl.start(std::string("bypass-") + std::to_string(dev->data->port_id));
+	if (ret < 0) {
+		BYPASS_LOG(ERR, "%s: cannot start the control thread: %s", name, rte_strerror(-ret));
+		discard(dev);
+		return ret;
+	}
+	bp.events = std::make_unique<EventSubscription>(&bp);
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	dev->dev_ops = &bypass_ops;
 	dev->rx_pkt_burst = rx_burst;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Queue setup and release, and binding each bypass queue to the sub-ports'
- * queues of the same index. */
+/* Queue setup and release, binding each bypass queue to the sub-ports'
+ * queues of the same index, and waiting for the queues to be quiescent. */
 #include <new>
+#include <vector>
 
 #include <rte_malloc.h>
 
@@ -11,6 +12,11 @@
 namespace bypass {
 
 namespace {
+
+/* How long a release waits for every running queue to finish the burst it
+ * may be in. A queue the application set up but never polls cannot report;
+ * after this the release goes ahead, with a warning. */
+constexpr std::chrono::milliseconds QUIESCE_BOUND{500};
 
 template <typename Queue> Queue *queue_new(const char *what, int socket)
 {
@@ -32,7 +38,10 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		   const rte_eth_rxconf *conf, rte_mempool *mp) noexcept
 {
 	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (!bp.sub[p].present())
+			continue;
 		int ret = rte_eth_rx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf, mp);
 		if (ret < 0) {
 			BYPASS_LOG(ERR, "port %u: rx queue %u setup failed on %s port %u: %s",
@@ -48,6 +57,7 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = qid;
 	dev->data->rx_queues[qid] = rxq;
+	bp.journal.record_rx_queue(qid, nb_desc, socket, conf, mp);
 	return 0;
 }
 
@@ -55,7 +65,10 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		   const rte_eth_txconf *conf) noexcept
 {
 	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (!bp.sub[p].present())
+			continue;
 		int ret = rte_eth_tx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf);
 		if (ret < 0) {
 			BYPASS_LOG(ERR, "port %u: tx queue %u setup failed on %s port %u: %s",
@@ -70,6 +83,7 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	txq->fast = &bp.fast;
 	txq->queue_id = qid;
 	dev->data->tx_queues[qid] = txq;
+	bp.journal.record_tx_queue(qid, nb_desc, socket, conf);
 	return 0;
 }
 
@@ -93,26 +107,52 @@ void queues_release(rte_eth_dev *dev)
 		tx_queue_release(dev, q);
 }
 
-/* Caches each started sub-port's burst functions and queue handles. Called
- * after the sub-ports started (a PMD may pick its burst functions in its own
- * dev_start) and before the paths are enabled in FastState. */
-void queues_bind(rte_eth_dev *dev)
+/* A PMD may pick its burst functions in its own dev_start, so this runs
+ * after the sub-port started, and before the path is enabled in FastState;
+ * clearing runs after the path was disabled and the queues quiesced. */
+void queues_bind(rte_eth_dev *dev, unsigned path)
 {
 	BypassPort &bp = port_of(dev);
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		const bool on = bp.sub[p].present() && bp.sub[p].started;
-		const rte_eth_dev *sub = on ? &rte_eth_devices[bp.sub[p].port_id()] : nullptr;
-		for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-			auto *rxq = static_cast<RxQueue *>(dev->data->rx_queues[q]);
-			rxq->sub[p] = on ? SubRxq{sub->rx_pkt_burst, sub->data->rx_queues[q]} : SubRxq{};
-		}
-		for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
-			auto *txq = static_cast<TxQueue *>(dev->data->tx_queues[q]);
-			txq->sub[p] = on ? SubTxq{sub->tx_pkt_burst, sub->tx_pkt_prepare,
-						  sub->data->tx_queues[q]}
-					 : SubTxq{};
-		}
+	const SubPort &sp = bp.sub[path];
+	const rte_eth_dev *sub =
+		sp.present() && sp.started ? &rte_eth_devices[sp.port_id()] : nullptr;
+	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
+		auto *rxq = static_cast<RxQueue *>(dev->data->rx_queues[q]);
+		if (rxq != nullptr)
+			rxq->sub[path] = sub != nullptr
+						 ? SubRxq{sub->rx_pkt_burst, sub->data->rx_queues[q]}
+						 : SubRxq{};
 	}
+	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
+		auto *txq = static_cast<TxQueue *>(dev->data->tx_queues[q]);
+		if (txq != nullptr)
+			txq->sub[path] = sub != nullptr ? SubTxq{sub->tx_pkt_burst,
+								 sub->tx_pkt_prepare,
+								 sub->data->tx_queues[q]}
+							: SubTxq{};
+	}
+}
+
+void queues_quiesce(BypassPort &bp)
+{
+	rte_eth_dev *dev = bp.dev;
+	if (!dev->data->dev_started)
+		return; /* stopped queues are not polled */
+	std::vector<const QsReader *> readers;
+	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
+		auto *rxq = static_cast<const RxQueue *>(dev->data->rx_queues[q]);
+		readers.push_back(rxq != nullptr ? &rxq->qs : nullptr);
+	}
+	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
+		auto *txq = static_cast<const TxQueue *>(dev->data->tx_queues[q]);
+		readers.push_back(txq != nullptr ? &txq->qs : nullptr);
+	}
+	const uint64_t epoch = bp.fast.qs.advance();
+	if (!qs_wait(readers.data(), readers.size(), epoch, QUIESCE_BOUND))
+		BYPASS_LOG(WARNING,
+			   "port %u: a started queue did not finish a burst within %lld ms; "
+			   "assuming the application does not poll it",
+			   dev->data->port_id, static_cast<long long>(QUIESCE_BOUND.count()));
 }
 
 } // namespace bypass

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The public API of rte_pmd_bypass.h. */
+#include <cerrno>
+
+#include "bypass_private.h"
+
+#define BYPASS_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+bypass::BypassPort *bypass_port(uint16_t port_id)
+{
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return nullptr;
+	rte_eth_dev *dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &bypass::bypass_ops || dev->data->dev_private == nullptr)
+		return nullptr;
+	return &bypass::port_of(dev);
+}
+
+} // namespace
+
+BYPASS_EXPORT int rte_pmd_bypass_state_get(uint16_t port_id, rte_pmd_bypass_state *state)
+{
+	bypass::BypassPort *bp = bypass_port(port_id);
+	if (bp == nullptr)
+		return -ENODEV;
+	if (state == nullptr)
+		return -EINVAL;
+	state->backup_port = bp->sub[bypass::PATH_BACKUP].published.load();
+	state->active_port = bp->sub[bypass::PATH_ACTIVE].published.load();
+	state->on_active = bp->fast.tx_path.load(std::memory_order_acquire) == bypass::PATH_ACTIVE;
+	state->reason = static_cast<rte_pmd_bypass_reason>(bp->path_reason.load());
+	return 0;
+}
+
+BYPASS_EXPORT int rte_pmd_bypass_force_backup(uint16_t port_id, int on)
+{
+	bypass::BypassPort *bp = bypass_port(port_id);
+	if (bp == nullptr)
+		return -ENODEV;
+	bp->forced_backup.store(on != 0);
+	bypass::link_refresh(*bp);
+	return 0;
+}
+
+BYPASS_EXPORT const char *rte_pmd_bypass_reason_str(rte_pmd_bypass_reason reason)
+{
+	switch (reason) {
+	case RTE_PMD_BYPASS_REASON_ACTIVE_UP:
+		return "active sub-port up";
+	case RTE_PMD_BYPASS_REASON_NO_ACTIVE:
+		return "no active sub-port";
+	case RTE_PMD_BYPASS_REASON_ACTIVE_DOWN:
+		return "active sub-port link down";
+	case RTE_PMD_BYPASS_REASON_REMOVING:
+		return "active sub-port being removed";
+	case RTE_PMD_BYPASS_REASON_FORCED:
+		return "held on the backup";
+	case RTE_PMD_BYPASS_REASON_STOPPED:
+		return "port stopped";
+	}
+	return "unknown";
+}

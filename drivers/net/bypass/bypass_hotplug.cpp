@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hot-plug: the VF goes away and a VF comes back.
+ *
+ * Removal arrives as an event on whatever thread raised it. The handler
+ * only moves tx to the backup and posts the release to the control
+ * thread, which waits until no burst can still be on the VF, folds its
+ * counters, and stops, closes and detaches it. A port that appears with
+ * the pair's MAC is claimed inside its NEW event, so nobody else takes it,
+ * and configured on the control thread by replaying the journal; tx moves
+ * to it once it is started and its link is up.
+ */
+#include <rte_cycles.h>
+#include <rte_dev.h>
+
+#include "bypass/log.h"
+#include "bypass_private.h"
+
+namespace bypass {
+
+namespace {
+
+constexpr std::chrono::microseconds REPROBE_FIRST{1000};
+constexpr std::chrono::microseconds REPROBE_MAX{1000 * 1000};
+
+uint64_t us_since(uint64_t tsc)
+{
+	return (rte_get_tsc_cycles() - tsc) * 1000000 / rte_get_tsc_hz();
+}
+
+bool is_our_port(const BypassPort &bp, uint16_t port)
+{
+	return port == bp.dev->data->port_id || port == bp.sub[PATH_BACKUP].published.load() ||
+	       port == bp.sub[PATH_ACTIVE].published.load();
+}
+
+bool has_pair_mac(const BypassPort &bp, uint16_t port)
+{
+	rte_ether_addr mac;
+	return rte_eth_macaddr_get(port, &mac) == 0 && rte_is_same_ether_addr(&mac, &bp.pair_mac);
+}
+
+/* Control thread: release the active sub-port after a removal. */
+void release_active(BypassPort &bp, uint16_t port, Removal why)
+{
+	{
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		SubPort &active = bp.sub[PATH_ACTIVE];
+		if (!active.present() || active.port_id() != port)
+			return;
+		/* Make sure tx and rx left it (the handler's store may have
+		 * raced with a link refresh), then wait for the bursts. */
+		link_refresh(bp);
+		bp.fast.rx_paths.fetch_and(static_cast<uint8_t>(~(1u << PATH_ACTIVE)),
+					   std::memory_order_release);
+		queues_quiesce(bp);
+		bp.last_switch_us.store(us_since(bp.leave_started_tsc.load()));
+
+		stats_fold(bp, PATH_ACTIVE, why != Removal::destroy);
+		active.started = false;
+		queues_bind(bp.dev, PATH_ACTIVE);
+		active.published.store(RTE_MAX_ETHPORTS);
+		if (why == Removal::destroy) {
+			active.dev.forget(); /* its owner closed it already */
+		} else {
+			bp.owner.release(port);
+			active.dev.release(true);
+		}
+		bp.active_leaving.store(false);
+		BYPASS_LOG(INFO, "port %u: active sub-port %u released (%s) %" PRIu64 " us after the event",
+			   bp.dev->data->port_id, port, removal_name(why), bp.last_switch_us.load());
+	}
+	link_refresh(bp);
+	if (!bp.active_devargs.empty()) {
+		bp.reprobe_delay = REPROBE_FIRST;
+		schedule_reprobe(bp);
+	}
+}
+
+/* Control thread: make a claimed port the active sub-port. */
+void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
+{
+	{
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		rte_eth_dev *dev = bp.dev;
+		SubPort &active = bp.sub[PATH_ACTIVE];
+		if (!rte_eth_dev_is_valid_port(port)) { /* gone before it was ready */
+			bp.active_attaching.store(false);
+			if (!bp.active_devargs.empty())
+				schedule_reprobe(bp);
+			return;
+		}
+		active.dev.adopt(port, probed_here);
+		rte_eth_dev_info_get(port, &bp.active_info);
+		bp.active_info_valid = true;
+
+		int ret = 0;
+		if (dev->data->dev_configured)
+			ret = bp.journal.replay_config(port, *dev->data, sub_conf(dev, port));
+		if (ret == 0 && dev->data->dev_started) {
+			ret = rte_eth_dev_start(port);
+			if (ret == 0) {
+				active.started = true;
+				ret = bp.journal.replay_started(port, *dev->data);
+			}
+		}
+		if (ret < 0) {
+			/* Stay on the backup; the port stays ours and is tried
+			 * again later, as the VF may still be initialising. */
+			BYPASS_LOG(WARNING, "port %u: port %u not usable as active yet (%s), retrying",
+				   dev->data->port_id, port, rte_strerror(-ret));
+			if (active.started)
+				rte_eth_dev_stop(port);
+			active.started = false;
+			active.dev.forget();
+			bp.ctl.post_after(std::chrono::milliseconds(100), [&bp, port, t0, probed_here] {
+				attach_active(bp, port, t0, probed_here);
+			});
+			return;
+		}
+		if (active.started) {
+			queues_bind(dev, PATH_ACTIVE);
+			bp.fast.rx_paths.fetch_or(1u << PATH_ACTIVE, std::memory_order_release);
+		}
+		active.published.store(port);
+		bp.active_attaching.store(false);
+		bp.reattaches.fetch_add(1);
+		bp.last_reattach_us.store(us_since(t0));
+		BYPASS_LOG(INFO, "port %u: port %u is the active sub-port, configured in %" PRIu64 " us",
+			   dev->data->port_id, port, bp.last_reattach_us.load());
+	}
+	link_refresh(bp);
+}
+
+} // namespace
+
+void schedule_reprobe(BypassPort &bp)
+{
+	bp.ctl.post_after(bp.reprobe_delay, [&bp] {
+		if (bp.sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
+		    bp.active_attaching.load())
+			return;
+		/* A successful probe raises NEW on this thread: on_port_new
+		 * claims the port and posts its attach. */
+		if (rte_dev_probe(bp.active_devargs.c_str()) == 0)
+			return;
+		bp.reprobe_delay = std::min(bp.reprobe_delay * 2, REPROBE_MAX);
+		schedule_reprobe(bp);
+	});
+}
+
+void BypassPort::on_port_new(uint16_t port)
+{
+	if (is_our_port(*this, port) || sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
+	    !has_pair_mac(*this, port))
+		return;
+	bool expected = false;
+	if (!active_attaching.compare_exchange_strong(expected, true))
+		return;
+	/* Claim it now, inside NEW, before the application sees it. */
+	if (owner.claim(port) < 0) {
+		active_attaching.store(false);
+		return;
+	}
+	const bool probed_here = ctl.on_thread() && !active_devargs.empty();
+	BYPASS_LOG(INFO, "port %u: port %u has the pair's MAC: taking it as the active sub-port",
+		   dev->data->port_id, port);
+	const uint64_t t0 = rte_get_tsc_cycles();
+	ctl.post([this, port, t0, probed_here] { attach_active(*this, port, t0, probed_here); });
+}
+
+void BypassPort::on_port_removal(uint16_t port, Removal why)
+{
+	if (port == sub[PATH_BACKUP].published.load()) {
+		BYPASS_LOG(WARNING, "port %u: the backup sub-port %u is going away (%s)",
+			   dev->data->port_id, port, removal_name(why));
+		return;
+	}
+	if (port != sub[PATH_ACTIVE].published.load() || active_leaving.exchange(true))
+		return;
+	leave_started_tsc.store(rte_get_tsc_cycles());
+	tx_to_backup_now(*this);
+	if (why == Removal::destroy)
+		BYPASS_LOG(WARNING, "port %u: active sub-port %u was closed behind the driver's back; "
+				    "a burst on it may already have crashed",
+			   dev->data->port_id, port);
+	ctl.post([this, port, why] { release_active(*this, port, why); });
+}
+
+void BypassPort::on_port_link(uint16_t port)
+{
+	if (port == sub[PATH_BACKUP].published.load() || port == sub[PATH_ACTIVE].published.load())
+		ctl.post([this] { link_refresh(*this); });
+}
+
+} // namespace bypass

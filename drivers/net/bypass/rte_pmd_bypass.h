@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef RTE_PMD_BYPASS_H
+#define RTE_PMD_BYPASS_H
+
+/**
+ * @file
+ * net_bypass: which path a bypass port transmits on, and why; and a way
+ * to hold tx on the backup (virtio) sub-port for a maintenance window.
+ */
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Why tx is on the path it is on. */
+enum rte_pmd_bypass_reason {
+	RTE_PMD_BYPASS_REASON_ACTIVE_UP = 0,   /**< on the active: started, link up */
+	RTE_PMD_BYPASS_REASON_NO_ACTIVE = 1,   /**< backup: no active sub-port attached */
+	RTE_PMD_BYPASS_REASON_ACTIVE_DOWN = 2, /**< backup: active attached, link down */
+	RTE_PMD_BYPASS_REASON_REMOVING = 3,    /**< backup: active being released */
+	RTE_PMD_BYPASS_REASON_FORCED = 4,      /**< backup: rte_pmd_bypass_force_backup() */
+	RTE_PMD_BYPASS_REASON_STOPPED = 5,     /**< the bypass port is stopped */
+};
+
+/** A bypass port's paths. */
+struct rte_pmd_bypass_state {
+	uint16_t backup_port; /**< the backup sub-port */
+	uint16_t active_port; /**< the active sub-port, RTE_MAX_ETHPORTS if none */
+	int on_active;        /**< 1 while tx goes to the active sub-port */
+	enum rte_pmd_bypass_reason reason; /**< why */
+};
+
+/**
+ * Reads which path a bypass port transmits on and why.
+ * @return 0, -ENODEV if port_id is not a bypass port, -EINVAL if state is NULL.
+ */
+int rte_pmd_bypass_state_get(uint16_t port_id, struct rte_pmd_bypass_state *state);
+
+/**
+ * Holds tx on the backup sub-port (on != 0) until released (on == 0). The
+ * active sub-port stays attached and configured; rx still polls it.
+ * @return 0, or -ENODEV if port_id is not a bypass port.
+ */
+int rte_pmd_bypass_force_backup(uint16_t port_id, int on);
+
+/** A short text for a reason, for logs. */
+const char *rte_pmd_bypass_reason_str(enum rte_pmd_bypass_reason reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_PMD_BYPASS_H */
