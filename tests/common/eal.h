@@ -5,8 +5,8 @@
 
 namespace bypass_test {
 
-/* The net_bypass PMD as users load it (-d), staged into a directory EAL
- * accepts: EAL refuses plugins under a world-writable directory (/tmp). */
+/* The net_bypass PMD as testpmd users load it (-d), staged into a directory
+ * EAL accepts: EAL refuses plugins under a world-writable directory (/tmp). */
 std::string plugin_path();
 
 /* A name unique to this process, for file prefixes, sockets, interfaces. */

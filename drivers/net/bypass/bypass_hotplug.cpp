@@ -142,7 +142,10 @@ void schedule_reprobe(BypassPort &bp)
 			return;
 		/* A successful probe raises NEW on this thread: on_port_new
 		 * claims the port and posts its attach. */
-		if (rte_dev_probe(bp.active_devargs.c_str()) == 0)
+		bp.reprobing.store(true);
+		const int ret = rte_dev_probe(bp.active_devargs.c_str());
+		bp.reprobing.store(false);
+		if (ret == 0)
 			return;
 		bp.reprobe_delay = std::min(bp.reprobe_delay * 2, REPROBE_MAX);
 		schedule_reprobe(bp);
@@ -151,8 +154,11 @@ void schedule_reprobe(BypassPort &bp)
 
 void BypassPort::on_port_new(uint16_t port)
 {
+	/* The port our own re-probe of active= created is the VF by
+	 * definition; its MAC is set by the replay. Others must match. */
+	const bool from_devargs = reprobing.load() && ctl.on_thread();
 	if (is_our_port(*this, port) || sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
-	    !has_pair_mac(*this, port))
+	    (!from_devargs && !has_pair_mac(*this, port)))
 		return;
 	bool expected = false;
 	if (!active_attaching.compare_exchange_strong(expected, true))
@@ -162,9 +168,9 @@ void BypassPort::on_port_new(uint16_t port)
 		active_attaching.store(false);
 		return;
 	}
-	const bool probed_here = ctl.on_thread() && !active_devargs.empty();
-	BYPASS_LOG(INFO, "port %u: port %u has the pair's MAC: taking it as the active sub-port",
-		   dev->data->port_id, port);
+	const bool probed_here = from_devargs;
+	BYPASS_LOG(INFO, "port %u: taking port %u as the active sub-port (%s)", dev->data->port_id,
+		   port, from_devargs ? "re-probed active= devargs" : "it has the pair's MAC");
 	const uint64_t t0 = rte_get_tsc_cycles();
 	ctl.post([this, port, t0, probed_here] { attach_active(*this, port, t0, probed_here); });
 }

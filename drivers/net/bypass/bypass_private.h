@@ -129,6 +129,7 @@ struct BypassPort final : EventListener {
 	std::atomic<bool> active_leaving{false};
 	std::atomic<bool> active_attaching{false};
 	std::atomic<bool> forced_backup{false};
+	std::atomic<bool> reprobing{false};
 	std::atomic<uint64_t> tx_switches{0};
 	std::atomic<uint64_t> leave_started_tsc{0};
 	std::atomic<uint64_t> last_switch_us{0};
