@@ -6,6 +6,7 @@
 #include <string>
 
 #include <rte_dev.h>
+#include <ethdev_driver.h>
 #include <rte_ethdev.h>
 
 #include "log.h"
@@ -136,13 +137,13 @@ void EventHub::port_link(uint16_t port)
 
 void EventHub::device_removal(const char *device_name)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
+	/* The device's ports, read from ethdev's data: asking the drivers
+	 * (rte_eth_dev_info_get) could wait on a driver's own lock, held by a
+	 * thread that is about to raise an event and wait for ours. */
 	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
-		rte_eth_dev_info info{};
-		if (rte_eth_dev_info_get(p, &info) == 0 && info.device != nullptr &&
-		    strcmp(rte_dev_name(info.device), device_name) == 0)
-			for (EventListener *l : std::vector<EventListener *>(listeners_))
-				l->on_port_removal(p, Removal::dev_remove);
+		const rte_device *device = rte_eth_devices[p].device;
+		if (device != nullptr && strcmp(rte_dev_name(device), device_name) == 0)
+			port_removal(p, Removal::dev_remove);
 	}
 }
 

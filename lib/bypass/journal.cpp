@@ -97,8 +97,9 @@ int Journal::replay_config(uint16_t port, const rte_eth_dev_data &data,
 
 	if ((ret = item(port, "MTU", [&] { return rte_eth_dev_set_mtu(port, data.mtu); })) < 0)
 		return ret;
-	rte_ether_addr mac = data.mac_addrs[0];
-	if ((ret = item(port, "default MAC",
+	rte_ether_addr mac = data.mac_addrs[0], cur;
+	if ((rte_eth_macaddr_get(port, &cur) != 0 || !rte_is_same_ether_addr(&cur, &mac)) &&
+	    (ret = item(port, "default MAC",
 			[&] { return rte_eth_dev_default_mac_addr_set(port, &mac); })) < 0)
 		return ret;
 	rte_eth_dev_info info{};

@@ -1,23 +1,67 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "quiescence.h"
 
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "log.h"
 
 namespace bypass {
 
-bool qs_wait(const QsReader *const *readers, size_t n, uint64_t epoch,
-	     std::chrono::microseconds timeout)
+namespace {
+
+long membarrier(int cmd)
 {
+	return syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+/* A full barrier on every thread of the process: the expedited private
+ * command (registered once, Linux 4.14) takes microseconds; the global one
+ * waits for a scheduler pass (milliseconds) but needs no registration. */
+bool barrier_everywhere()
+{
+	static const int cmd = [] {
+		const long supported = membarrier(MEMBARRIER_CMD_QUERY);
+		if (supported > 0 && (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+		    membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+			return static_cast<int>(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+		if (supported > 0 && (supported & MEMBARRIER_CMD_GLOBAL))
+			return static_cast<int>(MEMBARRIER_CMD_GLOBAL);
+		BYPASS_LOG(ERR, "membarrier(2) unavailable: releasing a sub-port will wait for "
+				"every queue to finish a burst");
+		return -1;
+	}();
+	std::atomic_thread_fence(std::memory_order_seq_cst);
+	return cmd >= 0 && membarrier(cmd) == 0;
+}
+
+} // namespace
+
+bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout)
+{
+	const bool fenced = barrier_everywhere();
+	std::vector<uint32_t> seen(n);
+	for (size_t i = 0; i < n; i++)
+		seen[i] = readers[i] != nullptr ? readers[i]->snapshot() : 0;
+
 	const auto deadline = std::chrono::steady_clock::now() + timeout;
 	for (size_t i = 0; i < n; i++) {
 		if (readers[i] == nullptr)
 			continue;
-		while (!readers[i]->reached(epoch)) {
+		/* Outside a burst is only conclusive after the barrier; without
+		 * one, wait for the counter to move like for a burst in progress. */
+		if (fenced && (seen[i] & 1) == 0)
+			continue;
+		while (readers[i]->snapshot() == seen[i]) {
 			if (std::chrono::steady_clock::now() >= deadline)
 				return false;
 			std::this_thread::yield();
 		}
 	}
+	std::atomic_thread_fence(std::memory_order_seq_cst);
 	return true;
 }
 

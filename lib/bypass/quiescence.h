@@ -8,47 +8,47 @@
 
 namespace bypass {
 
-/* Quiescent-state based reclamation for queues (the idea of rte_rcu_qsbr,
- * specialised to ethdev's rule that a queue is polled by one lcore at a
- * time). The control path publishes a change (e.g. the tx target), then
- * advances the epoch and waits until every running queue has reported the
- * new epoch; a queue reports it at the end of a burst, so once it has, no
- * burst on it can still use what was there before.
+/*
+ * Knowing when no burst can still use a sub-port the control path switched
+ * away from, without costing the bursts a lock, a fence or an atomic
+ * read-modify-write.
  *
- * The reader side costs a load of a read-mostly line and a plain
- * store-release to the queue's own line: no lock, no read-modify-write. */
-class QsDomain {
-public:
-	uint64_t current() const noexcept { return epoch_.load(std::memory_order_acquire); }
-	/* Control path only. The seq_cst RMW orders the caller's earlier
-	 * stores (the change being published) before the new epoch. */
-	uint64_t advance() noexcept { return epoch_.fetch_add(1, std::memory_order_seq_cst) + 1; }
-
-private:
-	std::atomic<uint64_t> epoch_{1};
-};
-
+ * Each queue (polled by one lcore at a time, the ethdev contract) has a
+ * counter that is odd while a burst runs: the burst bumps it with plain
+ * stores on entry and exit, on its own cache line. The control path
+ * publishes its change, then makes every thread of the process execute a
+ * full memory barrier with membarrier(2) — the asymmetric fence of
+ * liburcu's "memb" flavour — and reads the counters: a queue seen outside
+ * a burst will load the new value in its next one; a queue seen inside
+ * is waited for until its counter moves. Idle queues, and queues of a
+ * stopped port, cost nothing to wait for.
+ */
 class QsReader {
 public:
-	/* Called by the queue's lcore at the end of every burst. */
-	void report(const QsDomain &domain) noexcept
+	/* First thing in a burst, before reading what the control path
+	 * publishes. The compiler barrier keeps the store first; the
+	 * hardware ordering is the control path's membarrier(). */
+	void enter() noexcept
 	{
-		seen_.store(domain.current(), std::memory_order_release);
+		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+		std::atomic_signal_fence(std::memory_order_seq_cst);
 	}
-	bool reached(uint64_t epoch) const noexcept
+	/* Last thing in a burst. */
+	void leave() noexcept
 	{
-		return seen_.load(std::memory_order_acquire) >= epoch;
+		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 	}
+	uint32_t snapshot() const noexcept { return ctr_.load(std::memory_order_acquire); }
 
 private:
-	std::atomic<uint64_t> seen_{0};
+	std::atomic<uint32_t> ctr_{0};
 };
 
-/* Waits until every reader in `readers` (nullptr entries are skipped: queues
- * that are not running) reached `epoch`. Returns false after `timeout`: a
- * queue that is set up but never polled can hold up reclamation forever, so
- * the caller must decide what to do then, never free blindly. */
-bool qs_wait(const QsReader *const *readers, size_t n, uint64_t epoch,
-	     std::chrono::microseconds timeout);
+/* Called after publishing a change: returns once no reader in `readers`
+ * (nullptr entries are skipped) can still be in a burst that saw what was
+ * there before. Returns false if a reader stayed inside one burst for
+ * longer than `timeout` (an lcore stopped mid-burst): the caller must then
+ * not free what that burst may use. */
+bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout);
 
 } // namespace bypass

@@ -34,10 +34,12 @@ bool is_our_port(const BypassPort &bp, uint16_t port)
 	       port == bp.sub[PATH_ACTIVE].published.load();
 }
 
+/* Read from the port's data: during NEW the port is allocated but not yet
+ * "valid", so rte_eth_macaddr_get() refuses it. */
 bool has_pair_mac(const BypassPort &bp, uint16_t port)
 {
-	rte_ether_addr mac;
-	return rte_eth_macaddr_get(port, &mac) == 0 && rte_is_same_ether_addr(&mac, &bp.pair_mac);
+	const rte_ether_addr *mac = rte_eth_devices[port].data->mac_addrs;
+	return mac != nullptr && rte_is_same_ether_addr(mac, &bp.pair_mac);
 }
 
 /* Control thread: release the active sub-port after a removal. */
@@ -53,19 +55,24 @@ void release_active(BypassPort &bp, uint16_t port, Removal why)
 		link_refresh(bp);
 		bp.fast.rx_paths.fetch_and(static_cast<uint8_t>(~(1u << PATH_ACTIVE)),
 					   std::memory_order_release);
-		queues_quiesce(bp);
+		if (!queues_quiesce(bp)) {
+			/* Freeing now could pull a queue from under a burst. */
+			bp.ctl.post_after(std::chrono::milliseconds(10),
+					  [&bp, port, why] { release_active(bp, port, why); });
+			return;
+		}
 		bp.last_switch_us.store(us_since(bp.leave_started_tsc.load()));
 
 		stats_fold(bp, PATH_ACTIVE, why != Removal::destroy);
 		active.started = false;
 		queues_bind(bp.dev, PATH_ACTIVE);
-		active.published.store(RTE_MAX_ETHPORTS);
 		if (why == Removal::destroy) {
 			active.dev.forget(); /* its owner closed it already */
 		} else {
 			bp.owner.release(port);
 			active.dev.release(true);
 		}
+		active.published.store(RTE_MAX_ETHPORTS);
 		bp.active_leaving.store(false);
 		BYPASS_LOG(INFO, "port %u: active sub-port %u released (%s) %" PRIu64 " us after the event",
 			   bp.dev->data->port_id, port, removal_name(why), bp.last_switch_us.load());
@@ -84,10 +91,20 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 		rte_eth_dev *dev = bp.dev;
 		SubPort &active = bp.sub[PATH_ACTIVE];
-		if (!rte_eth_dev_is_valid_port(port)) { /* gone before it was ready */
-			bp.active_attaching.store(false);
-			if (!bp.active_devargs.empty())
-				schedule_reprobe(bp);
+		const rte_eth_dev &candidate = rte_eth_devices[port];
+		if (candidate.state != RTE_ETH_DEV_ATTACHED) {
+			/* A port becomes ATTACHED only after its probe raised
+			 * NEW, which may still be going on in another thread;
+			 * a port whose data is gone was removed meanwhile. */
+			if (candidate.data == nullptr || candidate.data->name[0] == '\0') {
+				bp.active_attaching.store(false);
+				if (!bp.active_devargs.empty())
+					schedule_reprobe(bp);
+				return;
+			}
+			bp.ctl.post_after(std::chrono::microseconds(100), [&bp, port, t0, probed_here] {
+				attach_active(bp, port, t0, probed_here);
+			});
 			return;
 		}
 		active.dev.adopt(port, probed_here);

@@ -203,7 +203,14 @@ int mac_addr_set(rte_eth_dev *dev, rte_ether_addr *mac) noexcept
 	rte_ether_addr old = dev->data->mac_addrs[0];
 	return mirror(
 		port_of(dev), "default MAC set",
-		[&](uint16_t port) { return rte_eth_dev_default_mac_addr_set(port, mac); },
+		[&](uint16_t port) {
+			/* ethdev restores the MAC at every start: no need to
+			 * disturb a sub-port that has it already. */
+			rte_ether_addr cur;
+			if (rte_eth_macaddr_get(port, &cur) == 0 && rte_is_same_ether_addr(&cur, mac))
+				return 0;
+			return rte_eth_dev_default_mac_addr_set(port, mac);
+		},
 		[&](uint16_t port) { rte_eth_dev_default_mac_addr_set(port, &old); });
 }
 

@@ -39,7 +39,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) FastState {
 	/* Bit per path: its cached rx queues may be polled. Cleared, and
 	 * quiescence awaited, before those queues go away. */
 	std::atomic<uint8_t> rx_paths{0};
-	QsDomain qs;
 };
 
 /* A sub-port's queue as the fast path calls it: the sub-port's own burst
@@ -175,8 +174,9 @@ void tx_queue_release(rte_eth_dev *dev, uint16_t qid) noexcept;
 void queues_release(rte_eth_dev *dev);
 /* Caches (or clears) one path's sub-queues in every bypass queue. */
 void queues_bind(rte_eth_dev *dev, unsigned path);
-/* Waits until no burst can still use what was published before. */
-void queues_quiesce(BypassPort &bp);
+/* Waits until no burst can still use what was published before; false if
+ * a queue stayed in one burst too long. */
+bool queues_quiesce(BypassPort &bp);
 
 /* bypass_ops.cpp */
 extern const eth_dev_ops bypass_ops;

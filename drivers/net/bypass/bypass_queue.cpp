@@ -13,9 +13,8 @@ namespace bypass {
 
 namespace {
 
-/* How long a release waits for every running queue to finish the burst it
- * may be in. A queue the application set up but never polls cannot report;
- * after this the release goes ahead, with a warning. */
+/* How long one burst may take before the release is deferred: only an
+ * lcore stopped in the middle of a burst takes that long. */
 constexpr std::chrono::milliseconds QUIESCE_BOUND{500};
 
 template <typename Queue> Queue *queue_new(const char *what, int socket)
@@ -133,11 +132,9 @@ void queues_bind(rte_eth_dev *dev, unsigned path)
 	}
 }
 
-void queues_quiesce(BypassPort &bp)
+bool queues_quiesce(BypassPort &bp)
 {
 	rte_eth_dev *dev = bp.dev;
-	if (!dev->data->dev_started)
-		return; /* stopped queues are not polled */
 	std::vector<const QsReader *> readers;
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
 		auto *rxq = static_cast<const RxQueue *>(dev->data->rx_queues[q]);
@@ -147,12 +144,11 @@ void queues_quiesce(BypassPort &bp)
 		auto *txq = static_cast<const TxQueue *>(dev->data->tx_queues[q]);
 		readers.push_back(txq != nullptr ? &txq->qs : nullptr);
 	}
-	const uint64_t epoch = bp.fast.qs.advance();
-	if (!qs_wait(readers.data(), readers.size(), epoch, QUIESCE_BOUND))
-		BYPASS_LOG(WARNING,
-			   "port %u: a started queue did not finish a burst within %lld ms; "
-			   "assuming the application does not poll it",
-			   dev->data->port_id, static_cast<long long>(QUIESCE_BOUND.count()));
+	if (qs_synchronize(readers.data(), readers.size(), QUIESCE_BOUND))
+		return true;
+	BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms",
+		   dev->data->port_id, static_cast<long long>(QUIESCE_BOUND.count()));
+	return false;
 }
 
 } // namespace bypass

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The VF goes away and comes back: each removal event, each way back, link
+ * flaps, counters across it all, and what the application hears. The VF is
+ * a net_ring port; a port with the pair's MAC that appears later is taken
+ * as the new VF (net_ring ports all share one MAC, like a VF re-plugged
+ * with the MAC the hypervisor assigned). */
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include <ethdev_driver.h>
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_pmd_bypass.h>
+
+#include "common/eal.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+
+namespace {
+
+rte_pmd_bypass_state state_of(uint16_t port)
+{
+	rte_pmd_bypass_state s{};
+	EXPECT_EQ(rte_pmd_bypass_state_get(port, &s), 0);
+	return s;
+}
+
+class HotPlug : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		in_use_at_start_ = pool_.in_use();
+		ASSERT_EQ(bypass_->start(pool_), 0);
+		ASSERT_TRUE(wait_active(vf_->port_id()));
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		vf_.reset();
+		vf2_.reset();
+		backup_.drain_tx();
+		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+	}
+
+	uint16_t port() const { return bypass_->port_id(); }
+	bool wait_active(uint16_t vf)
+	{
+		return wait_until([&] {
+			const auto s = state_of(port());
+			return s.on_active && s.active_port == vf;
+		});
+	}
+	bool wait_released()
+	{
+		return wait_until(
+			[&] { return state_of(port()).active_port == RTE_MAX_ETHPORTS; });
+	}
+	/* What a PMD does when its device is about to be unplugged. */
+	static void raise_rmv(uint16_t vf)
+	{
+		rte_eth_dev_callback_process(&rte_eth_devices[vf], RTE_ETH_EVENT_INTR_RMV, nullptr);
+	}
+
+	Mempool pool_{unique("pool")};
+	RingPort backup_{unique("bk")};
+	std::optional<RingPort> vf_{std::in_place, unique("vf")};
+	std::optional<RingPort> vf2_;
+	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_hp",
+					 "backup=" + backup_.name() + ",active=" + vf_->name()};
+	unsigned in_use_at_start_ = 0;
+};
+
+TEST_F(HotPlug, RmvEventMovesTxToTheBackupAtOnceAndReleasesTheVf)
+{
+	const uint16_t vf = vf_->port_id();
+	raise_rmv(vf);
+	/* Synchronously, in the event handler: no burst after this goes to the VF. */
+	EXPECT_FALSE(state_of(port()).on_active);
+	EXPECT_EQ(state_of(port()).reason, RTE_PMD_BYPASS_REASON_REMOVING);
+
+	ASSERT_TRUE(wait_released());
+	EXPECT_FALSE(rte_eth_dev_is_valid_port(vf)) << "the removed VF's port is still there";
+	EXPECT_EQ(state_of(port()).reason, RTE_PMD_BYPASS_REASON_NO_ACTIVE);
+	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
+	EXPECT_EQ(backup_.drain_tx().size(), 8u);
+}
+
+TEST_F(HotPlug, DeviceRemovalEventReleasesTheVf)
+{
+	const uint16_t vf = vf_->port_id();
+	rte_dev_event_callback_process(rte_dev_name(rte_eth_devices[vf].device),
+				       RTE_DEV_EVENT_REMOVE);
+	ASSERT_TRUE(wait_released());
+	EXPECT_FALSE(rte_eth_dev_is_valid_port(vf));
+}
+
+TEST_F(HotPlug, VfClosedBehindTheDriversBackIsForgotten)
+{
+	/* Damage control: only safe because nothing is bursting here. */
+	const uint16_t vf = vf_->port_id();
+	rte_eth_dev_stop(vf);
+	rte_eth_dev_close(vf);
+	ASSERT_TRUE(wait_released());
+	ASSERT_EQ(bypass_->send(pool_.frames(4)), 4u);
+	EXPECT_EQ(backup_.drain_tx().size(), 4u);
+}
+
+TEST_F(HotPlug, PortWithThePairsMacThatAppearsLaterBecomesTheActive)
+{
+	raise_rmv(vf_->port_id());
+	ASSERT_TRUE(wait_released());
+	vf2_.emplace(unique("vf2_"));
+	ASSERT_TRUE(wait_active(vf2_->port_id())) << "the new VF was not taken";
+
+	const auto visible = visible_ports();
+	EXPECT_EQ(std::count(visible.begin(), visible.end(), vf2_->port_id()), 0)
+		<< "the new VF is visible to the application";
+	EXPECT_EQ(rte_eth_devices[vf2_->port_id()].data->dev_started, 1);
+	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
+	EXPECT_EQ(vf2_->drain_tx().size(), 8u);
+	EXPECT_TRUE(backup_.drain_tx().empty());
+	EXPECT_GE(bypass_->xstat("active_attaches"), 1u);
+}
+
+TEST_F(HotPlug, VfThatComesBackOnADifferentPortIdIsTaken)
+{
+	const uint16_t old_id = vf_->port_id();
+	raise_rmv(old_id);
+	ASSERT_TRUE(wait_released());
+	/* Someone else takes the freed id first. */
+	const std::string filler = unique("net_null_filler");
+	ASSERT_EQ(rte_vdev_init(filler.c_str(), nullptr), 0);
+	vf2_.emplace(unique("vf2_"));
+	EXPECT_NE(vf2_->port_id(), old_id);
+	EXPECT_TRUE(wait_active(vf2_->port_id()));
+	rte_vdev_uninit(filler.c_str());
+}
+
+TEST_F(HotPlug, LinkFlapKeepsTheVfAttached)
+{
+	const uint16_t vf = vf_->port_id();
+	for (int flap = 0; flap < 5; flap++) {
+		ASSERT_EQ(rte_eth_dev_set_link_down(vf), 0);
+		ASSERT_TRUE(wait_until([&] {
+			return state_of(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN;
+		}));
+		EXPECT_EQ(state_of(port()).active_port, vf);
+		ASSERT_EQ(rte_eth_dev_set_link_up(vf), 0);
+		ASSERT_TRUE(wait_active(vf));
+	}
+}
+
+TEST_F(HotPlug, CountersNeverGoBackwardsAcrossRemovalAndReattach)
+{
+	ASSERT_EQ(bypass_->send(pool_.frames(100)), 100u);
+	vf_->drain_tx();
+	rte_eth_stats before{};
+	ASSERT_EQ(rte_eth_stats_get(port(), &before), 0);
+
+	raise_rmv(vf_->port_id());
+	ASSERT_TRUE(wait_released());
+	rte_eth_stats after{};
+	ASSERT_EQ(rte_eth_stats_get(port(), &after), 0);
+	EXPECT_GE(after.opackets, before.opackets);
+	ASSERT_EQ(bypass_->send(pool_.frames(50)), 50u);
+
+	vf2_.emplace(unique("vf2_"));
+	ASSERT_TRUE(wait_active(vf2_->port_id()));
+	ASSERT_EQ(bypass_->send(pool_.frames(30)), 30u);
+	ASSERT_EQ(rte_eth_stats_get(port(), &after), 0);
+	EXPECT_EQ(after.opackets, 180u);
+	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), 130u);
+	EXPECT_EQ(bypass_->xstat("backup_tx_good_packets"), 50u);
+}
+
+TEST_F(HotPlug, XstatNamesAndIdsDoNotDependOnTheVf)
+{
+	auto names = [&] {
+		std::vector<rte_eth_xstat_name> n(rte_eth_xstats_get_names(port(), nullptr, 0));
+		rte_eth_xstats_get_names(port(), n.data(), n.size());
+		std::vector<std::string> out;
+		for (const auto &x : n)
+			out.push_back(x.name);
+		return out;
+	};
+	const auto with_vf = names();
+	raise_rmv(vf_->port_id());
+	ASSERT_TRUE(wait_released());
+	EXPECT_EQ(names(), with_vf);
+	for (const char *name : {"tx_path_switches", "last_switch_us", "last_reattach_us",
+				 "active_tx_good_packets", "backup_tx_good_packets"})
+		EXPECT_NE(std::find(with_vf.begin(), with_vf.end(), name), with_vf.end()) << name;
+}
+
+TEST_F(HotPlug, ForcedBackupHoldsTxThereUntilReleased)
+{
+	ASSERT_EQ(rte_pmd_bypass_force_backup(port(), 1), 0);
+	EXPECT_EQ(state_of(port()).reason, RTE_PMD_BYPASS_REASON_FORCED);
+	ASSERT_EQ(bypass_->send(pool_.frames(4)), 4u);
+	EXPECT_EQ(backup_.drain_tx().size(), 4u);
+	ASSERT_EQ(rte_pmd_bypass_force_backup(port(), 0), 0);
+	EXPECT_TRUE(wait_active(vf_->port_id()));
+	EXPECT_EQ(rte_pmd_bypass_force_backup(backup_.port_id(), 1), -ENODEV);
+}
+
+int count_lsc(uint16_t, rte_eth_event_type, void *arg, void *)
+{
+	++*static_cast<std::atomic<int> *>(arg);
+	return 0;
+}
+
+TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
+{
+	Mempool pool(unique("pool"));
+	RingPort backup(unique("bk")), vf(unique("vf"));
+	BypassDev bypass("net_bypass_lsc", "backup=" + backup.name() + ",active=" + vf.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	std::atomic<int> events{0};
+	rte_eth_dev_callback_register(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc, &events);
+	rte_eth_conf conf{};
+	conf.intr_conf.lsc = 1;
+	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
+	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	const int at_start = events.load();
+
+	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);
+	ASSERT_TRUE(wait_until([&] { return !state_of(bypass.port_id()).on_active; }));
+	ASSERT_EQ(rte_eth_dev_set_link_up(vf.port_id()), 0);
+	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	EXPECT_EQ(events.load(), at_start) << "a switch between paths was announced";
+
+	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);
+	ASSERT_EQ(rte_eth_dev_set_link_down(backup.port_id()), 0);
+	EXPECT_TRUE(wait_until([&] { return events.load() == at_start + 1; }))
+		<< "losing both links was not announced";
+	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc, &events);
+}
+
+TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
+{
+	Mempool pool(unique("pool"));
+	const std::string backup = unique("net_null_bk"), vf = unique("net_null_vf");
+	BypassDev bypass("net_bypass_reprobe", "backup=" + backup + ",active=" + vf);
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+
+	for (int round = 1; round <= 3; round++) {
+		const uint16_t old_vf = state_of(bypass.port_id()).active_port;
+		rte_eth_dev_callback_process(&rte_eth_devices[old_vf], RTE_ETH_EVENT_INTR_RMV,
+					     nullptr);
+		ASSERT_TRUE(wait_until([&] {
+			const auto s = state_of(bypass.port_id());
+			return s.on_active && bypass.xstat("active_attaches") == uint64_t(round);
+		})) << "round " << round;
+		uint16_t p;
+		EXPECT_EQ(rte_eth_dev_get_port_by_name(vf.c_str(), &p), 0);
+	}
+}
+
+} // namespace
