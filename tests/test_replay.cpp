@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A VF that comes back gets everything the application set on the bypass
+ * port, item by item; what the new VF cannot do is skipped, the rest still
+ * applies. */
+#include <algorithm>
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include <ethdev_driver.h>
+#include <rte_bus_vdev.h>
+#include <rte_pmd_bypass.h>
+
+#include "common/backend.h"
+#include "common/eal.h"
+#include "common/log_capture.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+
+namespace {
+
+const char *const MAC = "02:00:00:00:00:0c";
+
+rte_ether_addr mac(const char *text)
+{
+	rte_ether_addr m;
+	rte_ether_unformat_addr(text, &m);
+	return m;
+}
+
+rte_pmd_bypass_state state_of(uint16_t port)
+{
+	rte_pmd_bypass_state s{};
+	rte_pmd_bypass_state_get(port, &s);
+	return s;
+}
+
+/* Raises the removal interrupt on the current VF and waits until a new
+ * one was attached; returns its port id. */
+uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug = {})
+{
+	const uint64_t attaches = bypass.xstat("active_attaches");
+	const uint16_t old = state_of(bypass.port_id()).active_port;
+	rte_eth_dev_callback_process(&rte_eth_devices[old], RTE_ETH_EVENT_INTR_RMV, nullptr);
+	EXPECT_TRUE(wait_until(
+		[&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
+	if (plug)
+		plug();
+	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
+		<< "no new VF was attached";
+	return state_of(bypass.port_id()).active_port;
+}
+
+bool has_mac(uint16_t port, const rte_ether_addr &m)
+{
+	rte_ether_addr macs[64];
+	const int n = rte_eth_macaddrs_get(port, macs, 64);
+	return std::any_of(macs, macs + std::max(n, 0),
+			   [&](const rte_ether_addr &x) { return rte_is_same_ether_addr(&x, &m); });
+}
+
+bool vlan_on(uint16_t port, uint16_t vlan)
+{
+	return rte_eth_devices[port].data->vlan_filter_conf.ids[vlan / 64] & (1ULL << (vlan % 64));
+}
+
+std::string virtio_user(const std::string &name, const std::string &socket)
+{
+	return unique(name) + ",path=" + socket + ",queues=1,cq=1,mac=" + MAC;
+}
+
+TEST(Replay, EverySettingReachesAVirtioVfThatComesBack)
+{
+	VhostBackend host({VhostBackend::Mode::config_only, VhostBackend::Mode::config_only});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	BypassDev bypass("net_bypass_replay",
+			 "backup=(" + virtio_user("virtio_user_b", host.socket(0)) + "),active=(" +
+				 virtio_user("virtio_user_a", host.socket(1)) + ")");
+	ASSERT_EQ(bypass.probe_result(), 0);
+	rte_eth_conf conf{};
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
+	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
+
+	const uint16_t port = bypass.port_id();
+	rte_ether_addr extra1 = mac("02:00:00:00:01:01"), extra2 = mac("02:00:00:00:01:02");
+	ASSERT_EQ(rte_eth_dev_set_mtu(port, 1400), 0);
+	ASSERT_EQ(rte_eth_promiscuous_enable(port), 0);
+	ASSERT_EQ(rte_eth_allmulticast_enable(port), 0);
+	ASSERT_EQ(rte_eth_dev_mac_addr_add(port, &extra1, 0), 0);
+	ASSERT_EQ(rte_eth_dev_mac_addr_add(port, &extra2, 0), 0);
+	ASSERT_EQ(rte_eth_dev_vlan_filter(port, 42, 1), 0);
+	ASSERT_EQ(rte_eth_dev_vlan_filter(port, 100, 1), 0);
+
+	/* The active= devargs are probed again: a fresh virtio_user port. */
+	const uint16_t vf = replace_vf(bypass);
+	ASSERT_NE(vf, RTE_MAX_ETHPORTS);
+	uint16_t mtu = 0;
+	ASSERT_EQ(rte_eth_dev_get_mtu(vf, &mtu), 0);
+	EXPECT_EQ(mtu, 1400);
+	EXPECT_EQ(rte_eth_promiscuous_get(vf), 1);
+	EXPECT_EQ(rte_eth_allmulticast_get(vf), 1);
+	EXPECT_TRUE(has_mac(vf, extra1));
+	EXPECT_TRUE(has_mac(vf, extra2));
+	EXPECT_TRUE(vlan_on(vf, 42));
+	EXPECT_TRUE(vlan_on(vf, 100));
+	EXPECT_FALSE(vlan_on(vf, 43));
+	EXPECT_EQ(rte_eth_devices[vf].data->dev_started, 1);
+}
+
+TEST(Replay, RetaReachesANullVfThatComesBack)
+{
+	Mempool pool(unique("pool"));
+	BypassDev bypass("net_bypass_reta", "backup=" + unique("net_null_b") +
+						    ",active=" + unique("net_null_a"));
+	ASSERT_EQ(bypass.probe_result(), 0);
+	rte_eth_conf conf{};
+	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	ASSERT_EQ(bypass.start(pool, 2, conf), 0);
+
+	rte_eth_dev_info info{};
+	ASSERT_EQ(rte_eth_dev_info_get(bypass.port_id(), &info), 0);
+	ASSERT_GT(info.reta_size, 0);
+	std::vector<rte_eth_rss_reta_entry64> reta(info.reta_size / RTE_ETH_RETA_GROUP_SIZE);
+	for (size_t g = 0; g < reta.size(); g++) {
+		reta[g].mask = UINT64_MAX;
+		for (unsigned i = 0; i < RTE_ETH_RETA_GROUP_SIZE; i++)
+			reta[g].reta[i] = (g + i) % 3 == 0 ? 1 : 0;
+	}
+	ASSERT_EQ(rte_eth_dev_rss_reta_update(bypass.port_id(), reta.data(), info.reta_size), 0);
+
+	const uint16_t vf = replace_vf(bypass);
+	ASSERT_NE(vf, RTE_MAX_ETHPORTS);
+	std::vector<rte_eth_rss_reta_entry64> got(reta.size());
+	for (auto &g : got)
+		g.mask = UINT64_MAX;
+	ASSERT_EQ(rte_eth_dev_rss_reta_query(vf, got.data(), info.reta_size), 0);
+	for (size_t g = 0; g < reta.size(); g++)
+		for (unsigned i = 0; i < RTE_ETH_RETA_GROUP_SIZE; i++)
+			ASSERT_EQ(got[g].reta[i], reta[g].reta[i]) << "entry " << g * 64 + i;
+}
+
+TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
+{
+	VhostBackend host({VhostBackend::Mode::config_only});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	const std::string backup = unique("net_tap_b"), vf1 = unique("net_tap_a");
+	for (const auto &[name, iface] : {std::pair{backup, unique("bpb")}, {vf1, unique("bpa")}})
+		ASSERT_EQ(rte_vdev_init(name.c_str(),
+					("iface=" + iface + ",mac=" + std::string(MAC)).c_str()),
+			  0);
+	BypassDev bypass("net_bypass_skip", "backup=" + backup + ",active=" + vf1);
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+
+	const uint16_t port = bypass.port_id();
+	rte_ether_addr mc = mac("01:00:5e:00:00:01");
+	ASSERT_EQ(rte_eth_dev_set_mc_addr_list(port, &mc, 1), 0);
+	ASSERT_EQ(rte_eth_dev_set_mtu(port, 1400), 0);
+	ASSERT_EQ(rte_eth_promiscuous_enable(port), 0);
+
+	/* The new VF is a virtio device: no multicast list. */
+	LogCapture log;
+	const std::string vf2 = unique("virtio_user_vf");
+	const uint16_t vf = replace_vf(bypass, [&] {
+		ASSERT_EQ(rte_vdev_init(vf2.c_str(), ("path=" + host.socket(0) +
+						      ",queues=1,cq=1,mac=" + MAC)
+							     .c_str()),
+			  0);
+	});
+	ASSERT_NE(vf, RTE_MAX_ETHPORTS);
+	EXPECT_NE(log.text().find("multicast list not supported, skipped"), std::string::npos)
+		<< log.text();
+	uint16_t mtu = 0;
+	ASSERT_EQ(rte_eth_dev_get_mtu(vf, &mtu), 0);
+	EXPECT_EQ(mtu, 1400);
+	EXPECT_EQ(rte_eth_promiscuous_get(vf), 1);
+	EXPECT_EQ(rte_eth_devices[vf].data->dev_started, 1);
+}
+
+} // namespace
