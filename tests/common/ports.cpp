@@ -52,9 +52,9 @@ uint32_t frame_seq(const rte_mbuf *m)
 	return seq;
 }
 
-RingPort::RingPort(const std::string &name)
+RingPort::RingPort(const std::string &name, bool loopback)
     : name_(name), rx_(rte_ring_create((name + "_rx").c_str(), 1024, rte_socket_id(), 0)),
-      tx_(rte_ring_create((name + "_tx").c_str(), 1024, rte_socket_id(), 0))
+      tx_(loopback ? rx_ : rte_ring_create((name + "_tx").c_str(), 1024, rte_socket_id(), 0))
 {
 	if (rx_ == nullptr || tx_ == nullptr)
 		throw std::runtime_error("cannot create rings for " + name);
@@ -76,7 +76,9 @@ RingPort::~RingPort()
 		rte_eth_dev_close(port);
 	}
 	rte_vdev_uninit(name_.c_str());
-	for (rte_ring *r : {rx_, tx_}) {
+	for (rte_ring *r : {rx_, tx_ != rx_ ? tx_ : nullptr}) {
+		if (r == nullptr)
+			continue;
 		void *m;
 		while (rte_ring_dequeue(r, &m) == 0)
 			rte_pktmbuf_free(static_cast<rte_mbuf *>(m));

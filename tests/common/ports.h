@@ -39,7 +39,8 @@ uint32_t frame_seq(const rte_mbuf *m);
  * injected into its rx ring, what it transmits is read off its tx ring. */
 class RingPort {
 public:
-	explicit RingPort(const std::string &name);
+	/* With `loopback`, what the port transmits it receives again. */
+	explicit RingPort(const std::string &name, bool loopback = false);
 	~RingPort();
 	RingPort(const RingPort &) = delete;
 	RingPort &operator=(const RingPort &) = delete;
@@ -47,6 +48,8 @@ public:
 	const std::string &name() const { return name_; }
 	uint16_t port_id() const { return port_id_; }
 	unsigned inject(std::vector<rte_mbuf *> pkts);
+	/* Packets waiting in the rings: an unused port's never changes. */
+	unsigned queued() const { return rte_ring_count(rx_) + (tx_ != rx_ ? rte_ring_count(tx_) : 0); }
 	/* Frees what the port transmitted; returns their sequence numbers. */
 	std::vector<uint32_t> drain_tx();
 
