@@ -63,8 +63,10 @@ void *ControlThread::main(void *self)
 			continue;
 		}
 		auto first = ct->tasks_.begin();
-		if (first->first > Clock::now()) {
-			ct->wake_.wait_until(guard, first->first);
+		/* A copy: stop() may free the node while we wait. */
+		const Clock::time_point due = first->first;
+		if (due > Clock::now()) {
+			ct->wake_.wait_until(guard, due);
 			continue;
 		}
 		Task task = std::move(first->second);

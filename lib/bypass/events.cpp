@@ -2,7 +2,6 @@
 #include "events.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include <rte_dev.h>
@@ -137,12 +136,15 @@ void EventHub::port_link(uint16_t port)
 
 void EventHub::device_removal(const char *device_name)
 {
+	/* The name may belong to the device itself, which a listener's
+	 * release can free while we still look for its other ports. */
+	const std::string name(device_name);
 	/* The device's ports, read from ethdev's data: asking the drivers
 	 * (rte_eth_dev_info_get) could wait on a driver's own lock, held by a
 	 * thread that is about to raise an event and wait for ours. */
 	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
 		const rte_device *device = rte_eth_devices[p].device;
-		if (device != nullptr && strcmp(rte_dev_name(device), device_name) == 0)
+		if (device != nullptr && name == rte_dev_name(device))
 			port_removal(p, Removal::dev_remove);
 	}
 }
