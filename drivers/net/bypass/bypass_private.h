@@ -151,6 +151,14 @@ inline BypassPort &port_of(rte_eth_dev *dev)
 	return *static_cast<BypassPort *>(dev->data->dev_private);
 }
 
+/* bypass_port.cpp */
+bool is_virtio(uint16_t port);
+std::string mac_str(const rte_ether_addr &mac);
+/* Completes a port whose sub-ports are attached and publishes it. */
+int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac);
+/* Undoes a port that failed before publish() succeeded. */
+void discard(rte_eth_dev *dev);
+
 /* bypass_rxtx.cpp */
 uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
 uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n);

@@ -20,28 +20,9 @@
 
 namespace bypass {
 
-const char *path_name(unsigned path)
-{
-	return path == PATH_BACKUP ? "backup" : "active";
-}
-
 namespace {
 
-bool is_virtio(uint16_t port)
-{
-	rte_eth_dev_info info{};
-	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == nullptr)
-		return false;
-	return strcmp(info.driver_name, "net_virtio") == 0 ||
-	       strcmp(info.driver_name, "net_virtio_user") == 0;
-}
 
-std::string mac_str(const rte_ether_addr &mac)
-{
-	char buf[RTE_ETHER_ADDR_FMT_SIZE];
-	rte_ether_format_addr(buf, sizeof(buf), &mac);
-	return buf;
-}
 
 int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
 {
@@ -73,12 +54,8 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
 			return ret;
 		}
 	}
-	for (unsigned p = 0; p < PATH_COUNT; p++)
-		bp.sub[p].published.store(bp.sub[p].port_id());
 	if (bp.sub[PATH_ACTIVE].dev.probed_here())
 		bp.active_devargs = args.active;
-	bp.active_info_valid =
-		rte_eth_dev_info_get(bp.sub[PATH_ACTIVE].port_id(), &bp.active_info) == 0;
 	if (!is_virtio(bp.sub[PATH_BACKUP].port_id()))
 		BYPASS_LOG(NOTICE, "%s: backup=%s is not a virtio port (accepted in explicit mode)",
 			   name, args.backup.c_str());
@@ -119,24 +96,8 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 	return 0;
 }
 
-uint32_t max_mac_addrs(const BypassPort &bp)
-{
-	uint32_t n = UINT32_MAX;
-	for (const SubPort &sub : bp.sub) {
-		rte_eth_dev_info info{};
-		if (rte_eth_dev_info_get(sub.port_id(), &info) == 0)
-			n = std::min(n, info.max_mac_addrs);
-	}
-	return std::max<uint32_t>(n == UINT32_MAX ? 1 : n, 1);
-}
 
 /* Undoes a probe that failed half way. */
-void discard(rte_eth_dev *dev)
-{
-	if (dev->data->dev_private != nullptr)
-		port_of(dev).~BypassPort();
-	rte_eth_dev_release_port(dev);
-}
 
 int bypass_probe(rte_vdev_device *vdev) noexcept
 {
@@ -152,7 +113,6 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 		return -ENOMEM;
 	}
 	BypassPort &bp = *new (dev->data->dev_private) BypassPort();
-	bp.dev = dev;
 
 	rte_ether_addr mac;
 	ret = attach_subs(bp, name, args);
@@ -163,29 +123,11 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 		return ret;
 	}
 
-	const uint32_t n_mac = bp.max_mac_addrs = max_mac_addrs(bp);
-	dev->data->mac_addrs = static_cast<rte_ether_addr *>(
-		rte_zmalloc_socket(name, n_mac * sizeof(rte_ether_addr), 0, dev->device->numa_node));
-	if (dev->data->mac_addrs == nullptr) {
-		BYPASS_LOG(ERR, "%s: cannot allocate %u MAC addresses", name, n_mac);
-		discard(dev);
-		return -ENOMEM;
-	}
-	dev->data->mac_addrs[0] = mac;
-	bp.pair_mac = mac;
-	ret = bp.ctl.start(std::string("bypass-") + std::to_string(dev->data->port_id));
+	ret = publish(dev, name, mac);
 	if (ret < 0) {
-		BYPASS_LOG(ERR, "%s: cannot start the control thread: %s", name, rte_strerror(-ret));
 		discard(dev);
 		return ret;
 	}
-	bp.events = std::make_unique<EventSubscription>(&bp);
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
-	dev->dev_ops = &bypass_ops;
-	dev->rx_pkt_burst = rx_burst;
-	dev->tx_pkt_burst = tx_burst;
-	dev->tx_pkt_prepare = tx_prepare;
-	rte_eth_dev_probing_finish(dev);
 
 	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (port %u), mac %s", name,
 		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port_id(),
