@@ -17,10 +17,10 @@ int parse_devargs(const char *name, const char *args, Devargs &out)
 		return -EINVAL;
 	}
 
-	bool seen_backup = false, seen_active = false;
+	bool seen_backup = false, seen_active = false, seen_standby = false;
 	for (const auto &[key, value] : pairs) {
 		if ((key == "backup" && seen_backup) || (key == "active" && seen_active) ||
-		    (key == "mac" && out.mac)) {
+		    (key == "mac" && out.mac) || (key == "standby" && seen_standby)) {
 			BYPASS_LOG(ERR, "%s: %s= given twice", name, key.c_str());
 			return -EINVAL;
 		}
@@ -38,14 +38,27 @@ int parse_devargs(const char *name, const char *args, Devargs &out)
 				return -EINVAL;
 			}
 			out.mac = mac;
+		} else if (key == "standby") {
+			if (value != "0" && value != "1") {
+				BYPASS_LOG(ERR, "%s: standby=%s is not 0 or 1", name, value.c_str());
+				return -EINVAL;
+			}
+			out.standby = value == "1";
+			seen_standby = true;
 		} else {
-			BYPASS_LOG(ERR, "%s: unknown devarg '%s' (known: backup, active, mac)", name,
-				   key.c_str());
+			BYPASS_LOG(ERR,
+				   "%s: unknown devarg '%s' (known: backup, active, mac, standby)",
+				   name, key.c_str());
 			return -EINVAL;
 		}
 	}
-	if (!seen_backup || !seen_active) {
-		BYPASS_LOG(ERR, "%s: both backup= and active= are required", name);
+	if (seen_backup != seen_active) {
+		BYPASS_LOG(ERR, "%s: backup= and active= go together (%s= is missing)", name,
+			   seen_backup ? "active" : "backup");
+		return -EINVAL;
+	}
+	if (out.zero_config() && out.mac) {
+		BYPASS_LOG(ERR, "%s: mac= needs backup= and active=", name);
 		return -EINVAL;
 	}
 	return 0;

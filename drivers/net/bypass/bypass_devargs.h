@@ -8,15 +8,21 @@
 
 namespace bypass {
 
-/* net_bypass devargs:
+/* net_bypass devargs. Explicit pairing:
  *   backup=<port name | devargs>   the virtio port (any ethdev, with a notice)
  *   active=<port name | devargs>   the VF
  *   mac=<xx:xx:xx:xx:xx:xx>        optional: both sub-ports must have it
- * Devargs containing commas go in parentheses: active=(net_tap0,iface=vf0). */
+ * Devargs containing commas go in parentheses: active=(net_tap0,iface=vf0).
+ * Zero-config pairing, when neither backup= nor active= is given:
+ *   standby=<0|1>                  take virtio_user ports as offering
+ *                                  STANDBY (their features cannot be read) */
 struct Devargs {
 	std::string backup;
 	std::string active;
 	std::optional<rte_ether_addr> mac;
+	bool standby = false;
+
+	bool zero_config() const { return backup.empty() && active.empty(); }
 };
 
 /* 0, or -EINVAL after one log line naming the bad input. */

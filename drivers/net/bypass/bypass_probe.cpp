@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <new>
 
 #include <bus_vdev_driver.h>
@@ -16,6 +19,7 @@
 
 #include "bypass/log.h"
 #include "bypass_devargs.h"
+#include "bypass_pairing.h"
 #include "bypass_private.h"
 
 namespace bypass {
@@ -99,6 +103,10 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 
 /* Undoes a probe that failed half way. */
 
+/* Zero-config pairing managers, by the vdev that started them. */
+std::mutex pairings_lock;
+std::map<rte_vdev_device *, std::unique_ptr<Pairing>> pairings;
+
 int bypass_probe(rte_vdev_device *vdev) noexcept
 {
 	const char *name = rte_vdev_device_name(vdev);
@@ -106,6 +114,18 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	int ret = parse_devargs(name, rte_vdev_device_args(vdev), args);
 	if (ret < 0)
 		return ret;
+	if (args.zero_config()) {
+		auto pairing = std::make_unique<Pairing>(vdev, args.standby);
+		ret = pairing->start();
+		if (ret < 0) {
+			BYPASS_LOG(ERR, "%s: cannot start zero-config pairing: %s", name,
+				   rte_strerror(-ret));
+			return ret;
+		}
+		std::lock_guard<std::mutex> lock(pairings_lock);
+		pairings[vdev] = std::move(pairing);
+		return 0;
+	}
 
 	rte_eth_dev *dev = rte_eth_vdev_allocate(vdev, sizeof(BypassPort));
 	if (dev == nullptr) {
@@ -137,11 +157,20 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 
 int bypass_remove(rte_vdev_device *vdev) noexcept
 {
-	rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-	if (dev == nullptr)
-		return 0; /* already closed by the application */
-	rte_eth_dev_stop(dev->data->port_id);
-	return rte_eth_dev_close(dev->data->port_id);
+	{
+		/* Stop pairing before closing what it created. */
+		std::lock_guard<std::mutex> lock(pairings_lock);
+		pairings.erase(vdev);
+	}
+	int ret = 0;
+	uint16_t port;
+	RTE_ETH_FOREACH_DEV_OF(port, &vdev->device)
+	{
+		rte_eth_dev_stop(port);
+		const int r = rte_eth_dev_close(port);
+		ret = ret != 0 ? ret : r;
+	}
+	return ret;
 }
 
 } // namespace
