@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "bench_ports.h"
+
+#include <stdexcept>
+
+#include <rte_bus_vdev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_pmd_bypass.h>
+
+namespace bench {
+
+int eal_init(int argc, char **argv, const char *prefix)
+{
+	std::vector<std::string> args = {argv[0],     "--lcores", "0@0,1@1,2@1", "--no-huge",
+					 "-m",	      "512",      "--no-pci",    "--file-prefix",
+					 prefix,      "--log-level", "pmd.net.bypass:warning"};
+	std::vector<char *> eal_argv;
+	for (auto &a : args)
+		eal_argv.push_back(a.data());
+	(void)argc;
+	return rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data());
+}
+
+rte_mempool *make_pool(const char *name, unsigned n)
+{
+	rte_mempool *mp = rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						  rte_socket_id());
+	if (mp == nullptr)
+		throw std::runtime_error("cannot create mbuf pool");
+	return mp;
+}
+
+int start_port(uint16_t port, rte_mempool *pool)
+{
+	rte_eth_conf conf{};
+	int ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(port, 0, 512, rte_socket_id(), nullptr, pool);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(port, 0, 512, rte_socket_id(), nullptr);
+	return ret == 0 ? rte_eth_dev_start(port) : ret;
+}
+
+std::vector<std::string> contender_kinds()
+{
+	return {"direct", "net_bypass", "net_failsafe", "net_bonding"};
+}
+
+Contender make_contender(const std::string &kind, bool silent, rte_mempool *pool)
+{
+	const std::string tag = silent ? "s" : "f";
+	const std::string sub_args = silent ? "no-rx=1" : "";
+	auto sub = [&](const char *role) {
+		const std::string name = "net_null_" + tag + kind.substr(4, 2) + role;
+		if (rte_vdev_init(name.c_str(), sub_args.c_str()) != 0)
+			throw std::runtime_error("cannot create " + name);
+		return name;
+	};
+	std::string dev, args;
+	if (kind == "direct") {
+		dev = sub("d");
+	} else if (kind == "net_bypass") {
+		dev = "net_bypass_" + tag;
+		args = "backup=" + sub("b") + ",active=" + sub("a");
+	} else if (kind == "net_failsafe") {
+		dev = "net_failsafe_" + tag;
+		args = "dev(net_null_" + tag + "fa," + sub_args + "),dev(net_null_" + tag + "fb," +
+		       sub_args + ")";
+	} else if (kind == "net_bonding") {
+		const std::string a = sub("a"), b = sub("b");
+		dev = "net_bonding_" + tag;
+		args = "mode=1,slave=" + a + ",slave=" + b + ",primary=" + a;
+	} else {
+		throw std::runtime_error("unknown contender " + kind);
+	}
+	if (!args.empty() || kind != "direct") {
+		if (rte_vdev_init(dev.c_str(), args.c_str()) != 0)
+			throw std::runtime_error("cannot create " + dev);
+	}
+	uint16_t port;
+	if (rte_eth_dev_get_port_by_name(dev.c_str(), &port) != 0 || start_port(port, pool) != 0)
+		throw std::runtime_error("cannot start " + dev);
+	if (kind == "net_bypass") {
+		/* Measure the fast path, not the moment before tx found the VF. */
+		rte_pmd_bypass_state s{};
+		for (int i = 0; i < 1000 && !(rte_pmd_bypass_state_get(port, &s) == 0 && s.on_active); i++)
+			rte_delay_ms(1);
+		if (!s.on_active)
+			throw std::runtime_error("net_bypass never moved tx to its active sub-port");
+	}
+	return {kind, port};
+}
+
+} // namespace bench
