@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The benchmark command: builds what it needs and prints one table (also
+# build/bench/results.csv and results.png). BENCH_ROUNDS=N sets the number
+# of interleaved throughput rounds (5).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+BUILD=$build "$top/scripts/build.sh"
+missing=()
+for p in valgrind python3-matplotlib binutils; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# EAL refuses a -d plugin under a world-writable directory.
+plugin=$build/drivers/net/bypass/librte_net_bypass.so
+case "$(cd "$(dirname "$plugin")" && pwd)" in
+/tmp/* | /var/tmp/* | /dev/shm/*)
+	mkdir -p -m 700 "$HOME/.cache/net_bypass"
+	cp "$plugin" "$HOME/.cache/net_bypass/"
+	plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
+	;;
+esac
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+# Debian's python3, which has the python3-matplotlib just installed.
+/usr/bin/python3 "$top/scripts/bench.py" "$build" "$plugin"
