@@ -11,11 +11,13 @@ from pathlib import Path
 
 def count(logs: Path, totals: Counter) -> None:
     reported = set()
-    for case in ET.parse(logs / "testlog.junit.xml").getroot().iter("testcase"):
-        # classname is "<project>.<meson test>.<gtest suite>"
-        parts = case.get("classname", "").split(".")
-        if len(parts) > 1:
+    root = ET.parse(logs / "testlog.junit.xml").getroot()
+    for suite in root.iter("testsuite"):
+        # named "<project>.<meson test>.<gtest suite>"
+        parts = suite.get("name", "").split(".")
+        if len(parts) > 1 and suite.find("testcase") is not None:
             reported.add(parts[1])
+    for case in root.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             totals["failed"] += 1
         elif case.find("skipped") is not None:

@@ -43,10 +43,13 @@ uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug =
 	const uint64_t attaches = bypass.xstat("active_attaches");
 	const uint16_t old = state_of(bypass.port_id()).active_port;
 	rte_eth_dev_callback_process(&rte_eth_devices[old], RTE_ETH_EVENT_INTR_RMV, nullptr);
-	EXPECT_TRUE(wait_until(
-		[&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
-	if (plug)
+	if (plug) {
+		/* Plug the new VF once the old one is gone. (A VF given as
+		 * devargs comes back by itself within a millisecond.) */
+		EXPECT_TRUE(wait_until(
+			[&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
 		plug();
+	}
 	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
 		<< "no new VF was attached";
 	return state_of(bypass.port_id()).active_port;

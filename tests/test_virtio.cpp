@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <ethdev_driver.h>
+#include <rte_bus_vdev.h>
 
 #include "common/backend.h"
 #include "common/eal.h"
@@ -153,6 +154,44 @@ TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
 		EXPECT_FALSE(vlans.ids[42 / 64] & (1ULL << (42 % 64))) << "sub-port " << sub;
 		EXPECT_EQ(rte_eth_promiscuous_get(sub), 0) << "sub-port " << sub;
 	}
+}
+
+/* DPDK's virtio PMD never negotiates VIRTIO_NET_F_STANDBY, so a host that
+ * plugs the VF only into a STANDBY guest never plugs it into a DPDK one;
+ * net_bypass makes its virtio_user backup negotiate it. The host prints
+ * what each guest negotiated. */
+TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
+{
+	VhostBackend host({VhostBackend::Mode::config_only});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	RingPort active(unique("ac"));
+	BypassDev bypass("net_bypass_sb", "backup=" + virtio_user("virtio_user_sb", host.socket(0)) +
+						  ",active=" + active.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	EXPECT_TRUE(wait_until([&] { return host.log().find("(STANDBY yes)") != std::string::npos; }))
+		<< host.log();
+}
+
+TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
+{
+	VhostBackend host({VhostBackend::Mode::config_only});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	const std::string name = unique("virtio_user_plain");
+	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
+	uint16_t port;
+	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
+	rte_eth_conf conf{};
+	ASSERT_EQ(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool.get()), 0);
+	ASSERT_EQ(rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), nullptr), 0);
+	ASSERT_EQ(rte_eth_dev_start(port), 0);
+	EXPECT_TRUE(wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
+	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
+	rte_eth_dev_stop(port);
+	rte_vdev_uninit(name.c_str());
 }
 
 /* A virtio_user port without a control queue refuses promiscuous mode;

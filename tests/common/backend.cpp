@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,11 +33,11 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		args.push_back(sockets_.back());
 	}
 
-	const std::string log = prefix + ".log";
+	log_ = prefix + ".log";
 	pid_ = fork();
 	if (pid_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-		FILE *out = freopen(log.c_str(), "w", stdout);
+		FILE *out = freopen(log_.c_str(), "w", stdout);
 		dup2(fileno(out), STDERR_FILENO);
 		std::vector<char *> argv;
 		for (auto &a : args)
@@ -67,6 +69,12 @@ VhostBackend::~VhostBackend()
 	}
 	for (const auto &s : sockets_)
 		fs::remove(s);
+}
+
+std::string VhostBackend::log() const
+{
+	std::ifstream in(log_);
+	return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 CommandResult run_command(const std::string &cmd)

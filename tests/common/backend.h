@@ -22,9 +22,12 @@ public:
 
 	bool ready() const { return ready_; }
 	const std::string &socket(int i) const { return sockets_.at(i); }
+	/* What the host printed so far (it logs what each guest negotiated). */
+	std::string log() const;
 
 private:
 	std::vector<std::string> sockets_;
+	std::string log_;
 	pid_t pid_ = -1;
 	bool ready_ = false;
 };

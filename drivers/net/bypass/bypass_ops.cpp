@@ -4,10 +4,12 @@
  * what the application may ask for is what both can do.
  */
 #include <algorithm>
+#include <cstring>
 
 #include "bypass/log.h"
 #include "bypass_mirror.h"
 #include "bypass_private.h"
+#include "virtio_user_standby.h"
 
 namespace bypass {
 
@@ -65,13 +67,30 @@ int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 	return 0;
 }
 
+bool is_virtio_user(uint16_t port)
+{
+	rte_eth_dev_info info{};
+	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
+	       strcmp(info.driver_name, "net_virtio_user") == 0;
+}
+
 int dev_configure(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "configure", [&](uint16_t port) {
+	BypassPort &bp = port_of(dev);
+	/* A virtio_user backup negotiates STANDBY, as a failover guest must
+	 * for the hypervisor to plug the VF and, on migration, to wait for
+	 * the guest to release it. */
+	const uint16_t backup = bp.sub[PATH_BACKUP].port_id();
+	const bool standby = is_virtio_user(backup) && bypass_virtio_user_standby_prepare(backup) == 1;
+	const int ret = mirror(bp, "configure", [&](uint16_t port) {
 		const rte_eth_conf conf = sub_conf(dev, port);
 		return rte_eth_dev_configure(port, dev->data->nb_rx_queues,
 					     dev->data->nb_tx_queues, &conf);
 	});
+	if (ret == 0 && standby && bypass_virtio_user_standby_negotiated(backup) == 1)
+		BYPASS_LOG(INFO, "port %u: the virtio backup negotiated STANDBY",
+			   dev->data->port_id);
+	return ret;
 }
 
 void set_queue_states(rte_eth_dev *dev, uint8_t state)
