@@ -13,8 +13,7 @@
 #include <rte_dev.h>
 #include <rte_pmd_bypass.h>
 
-#include "common/eal.h"
-#include "common/ports.h"
+#include "common/fixture.h"
 
 using namespace bypass_test;
 
@@ -27,22 +26,20 @@ rte_pmd_bypass_state state_of(uint16_t port)
 	return s;
 }
 
-class HotPlug : public testing::Test {
+class HotPlug : public StartedBypass {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		in_use_at_start_ = pool_.in_use();
-		ASSERT_EQ(bypass_->start(pool_), 0);
+		start("net_bypass_hp", "backup=" + backup_.name() + ",active=" + vf_->name());
 		ASSERT_TRUE(wait_active(vf_->port_id()));
 	}
 	void TearDown() override
 	{
-		bypass_.reset();
+		close();
 		vf_.reset();
 		vf2_.reset();
 		backup_.drain_tx();
-		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+		expect_every_mbuf_back();
 	}
 
 	uint16_t port() const { return bypass_->port_id(); }
@@ -64,13 +61,9 @@ protected:
 		rte_eth_dev_callback_process(&rte_eth_devices[vf], RTE_ETH_EVENT_INTR_RMV, nullptr);
 	}
 
-	Mempool pool_{unique("pool")};
 	RingPort backup_{unique("bk")};
 	std::optional<RingPort> vf_{std::in_place, unique("vf")};
 	std::optional<RingPort> vf2_;
-	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_hp",
-					 "backup=" + backup_.name() + ",active=" + vf_->name()};
-	unsigned in_use_at_start_ = 0;
 };
 
 TEST_F(HotPlug, RmvEventMovesTxToTheBackupAtOnceAndReleasesTheVf)

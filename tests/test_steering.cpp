@@ -9,29 +9,24 @@
 
 #include <gtest/gtest.h>
 
-#include "common/eal.h"
-#include "common/ports.h"
+#include "common/fixture.h"
 
 using namespace bypass_test;
 
 namespace {
 
-class RingPair : public testing::Test {
+class RingPair : public StartedBypass {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		in_use_at_start_ = pool_.in_use();
-		ASSERT_EQ(bypass_->start(pool_), 0);
+		start("net_bypass_steer", "backup=" + backup_.name() + ",active=" + active_.name());
 	}
 	void TearDown() override
 	{
-		/* Closing the bypass port closes the sub-ports, which free what
-		 * their queues hold: only then must every mbuf be back. */
-		bypass_.reset();
+		close();
 		backup_.drain_tx();
 		active_.drain_tx();
-		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+		expect_every_mbuf_back();
 	}
 
 	/* Sends one frame at a time until one leaves through `sub`. */
@@ -45,12 +40,8 @@ protected:
 		});
 	}
 
-	Mempool pool_{unique("pool")};
 	RingPort backup_{unique("bk")};
 	RingPort active_{unique("ac")};
-	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_steer",
-					 "backup=" + backup_.name() + ",active=" + active_.name()};
-	unsigned in_use_at_start_ = 0;
 };
 
 TEST_F(RingPair, TxLeavesThroughTheActiveSubPortWhileItIsUp)
@@ -158,32 +149,26 @@ TEST_F(RingPair, StatsAreTheSumOfBothSubPorts)
 
 /* The active sub-port is a net_tap whose kernel interface the test takes
  * down, the way a VF loses carrier. */
-class TapActive : public testing::Test {
+class TapActive : public StartedBypass {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		in_use_at_start_ = pool_.in_use();
-		ASSERT_EQ(bypass_->start(pool_), 0);
+		start("net_bypass_tap", "backup=" + backup_.name() + ",active=(" +
+						unique("net_tap") + ",iface=" + iface_ + ")");
 	}
 	void TearDown() override
 	{
-		bypass_.reset();
+		close();
 		backup_.drain_tx();
-		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+		expect_every_mbuf_back();
 	}
 	static int ip_link(const std::string &iface, const char *state)
 	{
 		return system(("ip link set dev " + iface + " " + state).c_str());
 	}
 
-	Mempool pool_{unique("pool")};
 	RingPort backup_{unique("bk")};
 	std::string iface_ = unique("bpt");
-	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_tap",
-					 "backup=" + backup_.name() + ",active=(" +
-						 unique("net_tap") + ",iface=" + iface_ + ")"};
-	unsigned in_use_at_start_ = 0;
 };
 
 TEST_F(TapActive, KernelLinkDownMovesTxToTheBackupAndUpBringsItBack)

@@ -12,6 +12,7 @@
 
 #include "common/backend.h"
 #include "common/eal.h"
+#include "common/fixture.h"
 #include "common/log_capture.h"
 #include "common/ports.h"
 
@@ -44,33 +45,26 @@ std::vector<uint32_t> receive(uint16_t port, size_t n, bool &stamped)
 	return seqs;
 }
 
-class VirtioBackup : public testing::Test {
+class VirtioBackup : public StartedBypass {
 protected:
 	void SetUp() override
 	{
 		ASSERT_TRUE(host_.ready()) << "vhost-user backend did not come up";
 		LogCapture log;
-		bypass_.emplace("net_bypass_virtio", "backup=" + virtio_user("virtio_user",
-									   host_.socket(0)) +
-							     ",active=" + active_.name());
-		ASSERT_EQ(bypass_->probe_result(), 0);
+		start("net_bypass_virtio",
+		      "backup=" + virtio_user("virtio_user", host_.socket(0)) + ",active=" + active_.name());
 		EXPECT_EQ(log.text().find("not a virtio port"), std::string::npos)
 			<< "virtio_user was not recognised as virtio";
-		in_use_at_start_ = pool_.in_use();
-		ASSERT_EQ(bypass_->start(pool_), 0);
 	}
 	void TearDown() override
 	{
-		bypass_.reset();
+		close();
 		active_.drain_tx();
-		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+		expect_every_mbuf_back();
 	}
 
 	VhostBackend host_{{VhostBackend::Mode::echo}};
-	Mempool pool_{unique("pool")};
 	RingPort active_{unique("ac")};
-	std::optional<BypassDev> bypass_;
-	unsigned in_use_at_start_ = 0;
 };
 
 TEST_F(VirtioBackup, TrafficGoesThroughVirtioWhileTheActiveIsDownAndComesBack)
