@@ -26,7 +26,7 @@ protected:
 	std::string tap_ = unique("net_tap_cfg"), null_ = unique("net_null_cfg");
 	std::optional<BypassDev> bypass_{std::in_place, "net_bypass_cfg",
 					 "backup=(" + tap_ + ",iface=" + unique("bpc") +
-						 "),active=" + null_};
+					     "),active=" + null_};
 	uint16_t tap_port_ = 0, null_port_ = 0;
 };
 

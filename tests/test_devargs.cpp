@@ -29,8 +29,8 @@ protected:
 		}
 		const std::string text = log.text();
 		EXPECT_NE(text.find(named), std::string::npos)
-			<< "log does not name '" << named << "':\n"
-			<< text;
+		    << "log does not name '" << named << "':\n"
+		    << text;
 		uint16_t port;
 		EXPECT_NE(rte_eth_dev_get_port_by_name("net_bypass_bad", &port), 0);
 		EXPECT_EQ(rte_eth_dev_count_total(), ports_before_);
@@ -55,7 +55,7 @@ TEST_F(BadDevargs, UnknownKeyIsRejectedAndNamed)
 TEST_F(BadDevargs, MalformedMacIsRejectedAndNamed)
 {
 	expect_rejected("backup=" + backup_.name() + ",active=" + active_.name() +
-				",mac=02:00:zz:00:00:01",
+			    ",mac=02:00:zz:00:00:01",
 			"02:00:zz:00:00:01");
 }
 
@@ -77,7 +77,7 @@ TEST_F(BadDevargs, MissingActiveIsRejected)
 TEST_F(BadDevargs, KeyGivenTwiceIsRejected)
 {
 	expect_rejected("backup=" + backup_.name() + ",active=" + active_.name() +
-				",backup=" + active_.name(),
+			    ",backup=" + active_.name(),
 			"backup= given twice");
 }
 
@@ -95,7 +95,7 @@ TEST_F(BadDevargs, SamePortForBothRolesIsRejected)
 TEST_F(BadDevargs, MacMismatchIsRejectedAndNamed)
 {
 	expect_rejected("backup=" + backup_.name() + ",active=" + active_.name() +
-				",mac=02:00:00:00:00:99",
+			    ",mac=02:00:00:00:00:99",
 			"mac=02:00:00:00:00:99");
 }
 
@@ -109,11 +109,11 @@ TEST_F(BadDevargs, SubPortOwnedBySomeoneElseIsRejected)
 	ASSERT_EQ(rte_eth_dev_owner_set(active_.port_id(), &other), 0);
 	{
 		LogCapture log;
-		BypassDev dev("net_bypass_bad", "backup=" + backup_.name() +
-							",active=" + active_.name());
+		BypassDev dev("net_bypass_bad",
+			      "backup=" + backup_.name() + ",active=" + active_.name());
 		EXPECT_LT(dev.probe_result(), 0);
 		EXPECT_NE(log.text().find("already owned by 'someone_else'"), std::string::npos)
-			<< log.text();
+		    << log.text();
 	}
 	rte_eth_dev_owner owner{};
 	rte_eth_dev_owner_get(backup_.port_id(), &owner);
@@ -127,7 +127,7 @@ TEST_F(BadDevargs, SubDeviceProbedForAFailedPortIsRemovedAgain)
 	expect_rejected("backup=(" + probed + ",size=64),active=no_such_port", "no_such_port");
 	uint16_t port;
 	EXPECT_NE(rte_eth_dev_get_port_by_name(probed.c_str(), &port), 0)
-		<< probed << " was probed for the failed port and left behind";
+	    << probed << " was probed for the failed port and left behind";
 }
 
 TEST_F(BadDevargs, DevargsThatProbeNothingAreRejectedAndNamed)
@@ -145,7 +145,7 @@ TEST(GoodDevargs, ExistingPortsAreTakenOverAndHidden)
 	EXPECT_NE(std::find(visible.begin(), visible.end(), dev.port_id()), visible.end());
 	for (uint16_t sub : {backup.port_id(), active.port_id()})
 		EXPECT_EQ(std::find(visible.begin(), visible.end(), sub), visible.end())
-			<< "sub-port " << sub << " visible to the application";
+		    << "sub-port " << sub << " visible to the application";
 }
 
 TEST(GoodDevargs, SubDeviceDevargsAreProbedAndRemovedOnClose)

@@ -52,8 +52,7 @@ protected:
 	}
 	bool wait_released()
 	{
-		return wait_until(
-			[&] { return state_of(port()).active_port == RTE_MAX_ETHPORTS; });
+		return wait_until([&] { return state_of(port()).active_port == RTE_MAX_ETHPORTS; });
 	}
 	/* What a PMD does when its device is about to be unplugged. */
 	static void raise_rmv(uint16_t vf)
@@ -110,7 +109,7 @@ TEST_F(HotPlug, PortWithThePairsMacThatAppearsLaterBecomesTheActive)
 
 	const auto visible = visible_ports();
 	EXPECT_EQ(std::count(visible.begin(), visible.end(), vf2_->port_id()), 0)
-		<< "the new VF is visible to the application";
+	    << "the new VF is visible to the application";
 	EXPECT_EQ(rte_eth_devices[vf2_->port_id()].data->dev_started, 1);
 	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
 	EXPECT_EQ(vf2_->drain_tx().size(), 8u);
@@ -137,9 +136,8 @@ TEST_F(HotPlug, LinkFlapKeepsTheVfAttached)
 	const uint16_t vf = vf_->port_id();
 	for (int flap = 0; flap < 5; flap++) {
 		ASSERT_EQ(rte_eth_dev_set_link_down(vf), 0);
-		ASSERT_TRUE(wait_until([&] {
-			return state_of(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN;
-		}));
+		ASSERT_TRUE(wait_until(
+		    [&] { return state_of(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN; }));
 		EXPECT_EQ(state_of(port()).active_port, vf);
 		ASSERT_EQ(rte_eth_dev_set_link_up(vf), 0);
 		ASSERT_TRUE(wait_active(vf));
@@ -228,8 +226,9 @@ TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
 	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);
 	ASSERT_EQ(rte_eth_dev_set_link_down(backup.port_id()), 0);
 	EXPECT_TRUE(wait_until([&] { return events.load() == at_start + 1; }))
-		<< "losing both links was not announced";
-	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc, &events);
+	    << "losing both links was not announced";
+	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc,
+					&events);
 }
 
 TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
@@ -248,7 +247,8 @@ TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
 		ASSERT_TRUE(wait_until([&] {
 			const auto s = state_of(bypass.port_id());
 			return s.on_active && bypass.xstat("active_attaches") == uint64_t(round);
-		})) << "round " << round;
+		})) << "round "
+		    << round;
 		uint16_t p;
 		EXPECT_EQ(rte_eth_dev_get_port_by_name(vf.c_str(), &p), 0);
 	}

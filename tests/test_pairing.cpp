@@ -28,15 +28,19 @@ protected:
 			rte_vdev_uninit(it->c_str());
 	}
 
-	void start_pairing(const char *args) { ASSERT_EQ(rte_vdev_init(pairing_.c_str(), args), 0); }
+	void start_pairing(const char *args)
+	{
+		ASSERT_EQ(rte_vdev_init(pairing_.c_str(), args), 0);
+	}
 	/* A guest's virtio device, MAC `mac`. */
 	std::string plug_virtio(const char *mac, int socket = 0)
 	{
 		const std::string name = unique("virtio_user_zc") + std::to_string(vdevs_.size());
-		EXPECT_EQ(rte_vdev_init(name.c_str(), ("path=" + host_.socket(socket) +
-						       ",queues=1,cq=1,mac=" + mac)
-							      .c_str()),
-			  0);
+		EXPECT_EQ(
+		    rte_vdev_init(
+			name.c_str(),
+			("path=" + host_.socket(socket) + ",queues=1,cq=1,mac=" + mac).c_str()),
+		    0);
 		vdevs_.push_back(name);
 		return name;
 	}
@@ -44,11 +48,11 @@ protected:
 	std::string plug_vf(const char *mac)
 	{
 		const std::string name = unique("net_tap_zc") + std::to_string(vdevs_.size());
-		EXPECT_EQ(rte_vdev_init(name.c_str(),
-					("iface=" + unique("bz") + std::to_string(vdevs_.size()) +
-					 ",mac=" + mac)
-						.c_str()),
-			  0);
+		EXPECT_EQ(
+		    rte_vdev_init(name.c_str(), ("iface=" + unique("bz") +
+						 std::to_string(vdevs_.size()) + ",mac=" + mac)
+						    .c_str()),
+		    0);
 		vdevs_.push_back(name);
 		return name;
 	}
@@ -62,7 +66,8 @@ protected:
 	uint16_t bypass_for(const std::string &virtio)
 	{
 		uint16_t port = RTE_MAX_ETHPORTS;
-		wait_until([&] { return (port = port_of(pairing_ + "_" + virtio)) != RTE_MAX_ETHPORTS; });
+		wait_until(
+		    [&] { return (port = port_of(pairing_ + "_" + virtio)) != RTE_MAX_ETHPORTS; });
 		return port;
 	}
 	static uint16_t active_of(uint16_t bypass)
@@ -90,7 +95,7 @@ TEST_F(ZeroConfig, VirtioFirstThenTheVfJoins)
 
 	const std::string vf = plug_vf("02:00:00:00:0a:01");
 	EXPECT_TRUE(wait_until([&] { return active_of(bypass) == port_of(vf); }))
-		<< "the VF did not join";
+	    << "the VF did not join";
 }
 
 TEST_F(ZeroConfig, VfFirstThenVirtio)
@@ -127,8 +132,9 @@ TEST_F(ZeroConfig, VirtioWithoutStandbyIsLeftAlone)
 	start_pairing(""); /* virtio_user not taken as offering STANDBY */
 	const std::string virtio = plug_virtio("02:00:00:00:0c:01");
 	plug_vf("02:00:00:00:0c:01");
-	EXPECT_FALSE(wait_until([&] { return port_of(pairing_ + "_" + virtio) != RTE_MAX_ETHPORTS; },
-				std::chrono::milliseconds(300)));
+	EXPECT_FALSE(
+	    wait_until([&] { return port_of(pairing_ + "_" + virtio) != RTE_MAX_ETHPORTS; },
+		       std::chrono::milliseconds(300)));
 	const auto visible = visible_ports();
 	EXPECT_EQ(std::count(visible.begin(), visible.end(), port_of(virtio)), 1);
 }

@@ -47,11 +47,11 @@ uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug =
 		/* Plug the new VF once the old one is gone. (A VF given as
 		 * devargs comes back by itself within a millisecond.) */
 		EXPECT_TRUE(wait_until(
-			[&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
+		    [&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
 		plug();
 	}
 	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
-		<< "no new VF was attached";
+	    << "no new VF was attached";
 	return state_of(bypass.port_id()).active_port;
 }
 
@@ -80,7 +80,7 @@ TEST(Replay, EverySettingReachesAVirtioVfThatComesBack)
 	Mempool pool(unique("pool"));
 	BypassDev bypass("net_bypass_replay",
 			 "backup=(" + virtio_user("virtio_user_b", host.socket(0)) + "),active=(" +
-				 virtio_user("virtio_user_a", host.socket(1)) + ")");
+			     virtio_user("virtio_user_a", host.socket(1)) + ")");
 	ASSERT_EQ(bypass.probe_result(), 0);
 	rte_eth_conf conf{};
 	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
@@ -115,8 +115,8 @@ TEST(Replay, EverySettingReachesAVirtioVfThatComesBack)
 TEST(Replay, RetaReachesANullVfThatComesBack)
 {
 	Mempool pool(unique("pool"));
-	BypassDev bypass("net_bypass_reta", "backup=" + unique("net_null_b") +
-						    ",active=" + unique("net_null_a"));
+	BypassDev bypass("net_bypass_reta",
+			 "backup=" + unique("net_null_b") + ",active=" + unique("net_null_a"));
 	ASSERT_EQ(bypass.probe_result(), 0);
 	rte_eth_conf conf{};
 	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -168,14 +168,14 @@ TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
 	LogCapture log;
 	const std::string vf2 = unique("virtio_user_vf");
 	const uint16_t vf = replace_vf(bypass, [&] {
-		ASSERT_EQ(rte_vdev_init(vf2.c_str(), ("path=" + host.socket(0) +
-						      ",queues=1,cq=1,mac=" + MAC)
-							     .c_str()),
-			  0);
+		ASSERT_EQ(
+		    rte_vdev_init(vf2.c_str(),
+				  ("path=" + host.socket(0) + ",queues=1,cq=1,mac=" + MAC).c_str()),
+		    0);
 	});
 	ASSERT_NE(vf, RTE_MAX_ETHPORTS);
 	EXPECT_NE(log.text().find("multicast list not supported, skipped"), std::string::npos)
-		<< log.text();
+	    << log.text();
 	uint16_t mtu = 0;
 	ASSERT_EQ(rte_eth_dev_get_mtu(vf, &mtu), 0);
 	EXPECT_EQ(mtu, 1400);

@@ -138,8 +138,8 @@ TEST_F(RingPair, StatsAreTheSumOfBothSubPorts)
 	ASSERT_EQ(bypass_->send(pool_.frames(10)), 10u);
 	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
 	ASSERT_TRUE(tx_reaches(backup_, active_));
-	const uint64_t probes = bypass_->xstat("active_tx_good_packets") +
-				bypass_->xstat("backup_tx_good_packets");
+	const uint64_t probes =
+	    bypass_->xstat("active_tx_good_packets") + bypass_->xstat("backup_tx_good_packets");
 	rte_eth_stats stats{};
 	ASSERT_EQ(rte_eth_stats_get(bypass_->port_id(), &stats), 0);
 	EXPECT_EQ(stats.opackets, probes);
@@ -154,7 +154,7 @@ protected:
 	void SetUp() override
 	{
 		start("net_bypass_tap", "backup=" + backup_.name() + ",active=(" +
-						unique("net_tap") + ",iface=" + iface_ + ")");
+					    unique("net_tap") + ",iface=" + iface_ + ")");
 	}
 	void TearDown() override
 	{

@@ -2,7 +2,8 @@
 /* Two lcores burst rx and tx flat out while the VF is removed and a new one
  * plugged, again and again: no crash, no burst on a released port, every
  * mbuf back in the pool, counters that never go backwards. The number of
- * cycles is BYPASS_STRESS_CYCLES (200 by default; the two lcores share one CPU here, so a cycle waits for a descheduled lcore to finish its burst: tens of ms). */
+ * cycles is BYPASS_STRESS_CYCLES (200 by default; the two lcores share one CPU here, so a cycle
+ * waits for a descheduled lcore to finish its burst: tens of ms). */
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -80,8 +81,8 @@ TEST(Stress, VfRemovedAndReaddedWhileTwoLcoresBurst)
 	Mempool pool(unique("pool"), 8191);
 	RingPort backup(unique("bk"), true);
 	auto vf = std::make_unique<RingPort>(unique("vf0_"), true);
-	auto bypass = std::make_unique<BypassDev>(
-		"net_bypass_stress", "backup=" + backup.name() + ",active=" + vf->name());
+	auto bypass = std::make_unique<BypassDev>("net_bypass_stress", "backup=" + backup.name() +
+									   ",active=" + vf->name());
 	ASSERT_EQ(bypass->probe_result(), 0);
 	const unsigned in_use_at_start = pool.in_use();
 	ASSERT_EQ(bypass->start(pool), 0);
@@ -100,7 +101,8 @@ TEST(Stress, VfRemovedAndReaddedWhileTwoLcoresBurst)
 	int done = 0;
 	for (; done < cycles; done++) {
 		const uint16_t old = state_of(port).active_port;
-		rte_eth_dev_callback_process(&rte_eth_devices[old], RTE_ETH_EVENT_INTR_RMV, nullptr);
+		rte_eth_dev_callback_process(&rte_eth_devices[old], RTE_ETH_EVENT_INTR_RMV,
+					     nullptr);
 		if (!wait_until([&] { return state_of(port).active_port == RTE_MAX_ETHPORTS; }))
 			break;
 		/* Released: nothing may touch its rings any more. */
@@ -114,7 +116,8 @@ TEST(Stress, VfRemovedAndReaddedWhileTwoLcoresBurst)
 		EXPECT_GE(now.ipackets, last.ipackets) << "cycle " << done;
 		last = now;
 
-		vf = std::make_unique<RingPort>(unique("vf") + std::to_string(done + 1) + "_", true);
+		vf =
+		    std::make_unique<RingPort>(unique("vf") + std::to_string(done + 1) + "_", true);
 		if (!wait_until([&] {
 			    const auto s = state_of(port);
 			    return s.on_active && s.active_port == vf->port_id();

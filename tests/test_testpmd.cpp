@@ -16,8 +16,9 @@ namespace {
 std::string testpmd(const std::string &vdevs, const std::string &commands)
 {
 	const char *env = getenv("BYPASS_TESTPMD_ENV"); /* sanitizer runtime, if any */
-	return "{ " + commands + "; } | " + (env != nullptr ? env : "") + " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci " +
-	       "--file-prefix " + unique("smoke") + " -d " + plugin_path() + " " + vdevs +
+	return "{ " + commands + "; } | " + (env != nullptr ? env : "") +
+	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci " + "--file-prefix " +
+	       unique("smoke") + " -d " + plugin_path() + " " + vdevs +
 	       " -- -i --total-num-mbufs=8192";
 }
 
@@ -32,10 +33,10 @@ uint64_t xstat(const std::string &out, const std::string &name)
 TEST(StockTestpmd, ForwardsThroughTheActiveSubPortOfOneVisiblePort)
 {
 	const std::string b = unique("net_null_sb"), a = unique("net_null_sa");
-	const auto r = run_command(testpmd(
-		"--vdev " + b + " --vdev " + a + " --vdev 'net_bypass_smoke,backup=" + b +
+	const auto r = run_command(
+	    testpmd("--vdev " + b + " --vdev " + a + " --vdev 'net_bypass_smoke,backup=" + b +
 			",active=" + a + "'",
-		"echo start; sleep 1; echo stop; echo 'show port xstats all'; echo quit"));
+		    "echo start; sleep 1; echo stop; echo 'show port xstats all'; echo quit"));
 	ASSERT_EQ(r.status, 0) << r.output;
 
 	std::smatch m;
@@ -53,10 +54,10 @@ TEST(StockTestpmd, ForwardsThroughTheActiveSubPortOfOneVisiblePort)
 
 TEST(StockTestpmd, BadDevargPrintsOneClearError)
 {
-	const auto r = run_command(testpmd("--vdev 'net_bypass_smoke,backup=x,active=y,bogus=1'",
-					   "echo quit"));
+	const auto r = run_command(
+	    testpmd("--vdev 'net_bypass_smoke,backup=x,active=y,bogus=1'", "echo quit"));
 	EXPECT_NE(r.output.find("net_bypass_smoke: unknown devarg 'bogus'"), std::string::npos)
-		<< r.output;
+	    << r.output;
 	/* EAL treats a failed vdev probe as non-fatal: testpmd goes on without it. */
 	EXPECT_NE(r.output.find("No probed ethernet devices"), std::string::npos) << r.output;
 }

@@ -51,10 +51,10 @@ protected:
 	{
 		ASSERT_TRUE(host_.ready()) << "vhost-user backend did not come up";
 		LogCapture log;
-		start("net_bypass_virtio",
-		      "backup=" + virtio_user("virtio_user", host_.socket(0)) + ",active=" + active_.name());
+		start("net_bypass_virtio", "backup=" + virtio_user("virtio_user", host_.socket(0)) +
+					       ",active=" + active_.name());
 		EXPECT_EQ(log.text().find("not a virtio port"), std::string::npos)
-			<< "virtio_user was not recognised as virtio";
+		    << "virtio_user was not recognised as virtio";
 	}
 	void TearDown() override
 	{
@@ -70,12 +70,15 @@ protected:
 TEST_F(VirtioBackup, TrafficGoesThroughVirtioWhileTheActiveIsDownAndComesBack)
 {
 	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
-	ASSERT_TRUE(wait_until([&] {
-		rte_eth_link link{};
-		rte_eth_link_get_nowait(bypass_->port_id(), &link);
-		return link.link_status == RTE_ETH_LINK_UP &&
-		       bypass_->xstat("tx_path_switches") >= 1;
-	}, std::chrono::seconds(10))) << "virtio link never came up or tx never switched";
+	ASSERT_TRUE(wait_until(
+	    [&] {
+		    rte_eth_link link{};
+		    rte_eth_link_get_nowait(bypass_->port_id(), &link);
+		    return link.link_status == RTE_ETH_LINK_UP &&
+			   bypass_->xstat("tx_path_switches") >= 1;
+	    },
+	    std::chrono::seconds(10)))
+	    << "virtio link never came up or tx never switched";
 
 	const unsigned sent = bypass_->send(pool_.frames(32));
 	ASSERT_GT(sent, 0u);
@@ -98,8 +101,8 @@ protected:
 		ASSERT_TRUE(host_.ready()) << "vhost-user backend did not come up";
 		bypass_.emplace("net_bypass_pair",
 				"backup=" + virtio_user("virtio_user_b", host_.socket(0)) +
-					",active=" + virtio_user("virtio_user_a", host_.socket(1)) +
-					",mac=" + MAC);
+				    ",active=" + virtio_user("virtio_user_a", host_.socket(1)) +
+				    ",mac=" + MAC);
 		ASSERT_EQ(bypass_->probe_result(), 0);
 		for (const char *role : {"virtio_user_b", "virtio_user_a"}) {
 			uint16_t p;
@@ -134,9 +137,10 @@ TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
 		EXPECT_EQ(rte_eth_promiscuous_get(sub), 1) << "sub-port " << sub;
 		rte_ether_addr macs[8];
 		const int n = rte_eth_macaddrs_get(sub, macs, 8);
-		EXPECT_TRUE(std::any_of(macs, macs + std::max(n, 0), [&](const rte_ether_addr &m) {
-			return rte_is_same_ether_addr(&m, &extra);
-		})) << "sub-port " << sub << " lacks the added MAC";
+		EXPECT_TRUE(std::any_of(
+		    macs, macs + std::max(n, 0),
+		    [&](const rte_ether_addr &m) { return rte_is_same_ether_addr(&m, &extra); }))
+		    << "sub-port " << sub << " lacks the added MAC";
 		const rte_vlan_filter_conf &vlans = rte_eth_devices[sub].data->vlan_filter_conf;
 		EXPECT_TRUE(vlans.ids[42 / 64] & (1ULL << (42 % 64))) << "sub-port " << sub;
 	}
@@ -160,12 +164,14 @@ TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	RingPort active(unique("ac"));
-	BypassDev bypass("net_bypass_sb", "backup=" + virtio_user("virtio_user_sb", host.socket(0)) +
-						  ",active=" + active.name());
+	BypassDev bypass("net_bypass_sb",
+			 "backup=" + virtio_user("virtio_user_sb", host.socket(0)) +
+			     ",active=" + active.name());
 	ASSERT_EQ(bypass.probe_result(), 0);
 	ASSERT_EQ(bypass.start(pool), 0);
-	EXPECT_TRUE(wait_until([&] { return host.log().find("(STANDBY yes)") != std::string::npos; }))
-		<< host.log();
+	EXPECT_TRUE(wait_until([&] {
+		return host.log().find("(STANDBY yes)") != std::string::npos;
+	})) << host.log();
 }
 
 TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
@@ -182,7 +188,8 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool.get()), 0);
 	ASSERT_EQ(rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), nullptr), 0);
 	ASSERT_EQ(rte_eth_dev_start(port), 0);
-	EXPECT_TRUE(wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
+	EXPECT_TRUE(
+	    wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
 	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
 	rte_eth_dev_stop(port);
 	rte_vdev_uninit(name.c_str());
@@ -196,8 +203,8 @@ TEST(VirtioRefusing, SettingRefusedByOneSubPortIsRolledBackOnTheOther)
 	ASSERT_TRUE(host.ready());
 	const std::string tap = unique("net_tap_rb");
 	BypassDev bypass("net_bypass_rb", "backup=(" + tap + ",iface=" + unique("bpr") +
-						  "),active=(" + unique("virtio_user_rb") +
-						  ",path=" + host.socket(0) + ",queues=1)");
+					      "),active=(" + unique("virtio_user_rb") +
+					      ",path=" + host.socket(0) + ",queues=1)");
 	ASSERT_EQ(bypass.probe_result(), 0);
 	uint16_t tap_port;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name(tap.c_str(), &tap_port), 0);

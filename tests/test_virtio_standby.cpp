@@ -19,10 +19,10 @@ class FakeVirtioPci : public PciFunction {
 public:
 	explicit FakeVirtioPci(uint64_t features) : features_(features)
 	{
-		put16(0x06, 0x10);		   /* status: capability list */
-		config_[0x34] = 0x40;		   /* first capability */
+		put16(0x06, 0x10);			 /* status: capability list */
+		config_[0x34] = 0x40;			 /* first capability */
 		add_cap(0x40, 0x09, 0x50, 4, 2, 0x1000); /* notify cfg (type 2) */
-		add_cap(0x50, 0x09, 0x00, 4, 1, 0x0);	   /* common cfg (type 1), BAR 4 */
+		add_cap(0x50, 0x09, 0x00, 4, 1, 0x0);	 /* common cfg (type 1), BAR 4 */
 	}
 
 	bool read_config(void *buf, size_t len, size_t offset) const override

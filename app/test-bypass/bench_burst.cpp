@@ -48,7 +48,7 @@ uint64_t measure_tsc_overhead()
 void report(benchmark::State &state, uint64_t cycles, uint64_t bursts)
 {
 	state.counters["cycles"] =
-		bursts != 0 ? double(cycles) / double(bursts) - double(tsc_overhead) : 0;
+	    bursts != 0 ? double(cycles) / double(bursts) - double(tsc_overhead) : 0;
 }
 
 void RxEmpty(benchmark::State &state, const std::string &kind)

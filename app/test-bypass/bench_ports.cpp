@@ -14,9 +14,17 @@ namespace bench {
 
 int eal_init(int argc, char **argv, const char *prefix)
 {
-	std::vector<std::string> args = {argv[0],     "--lcores", "0@0,1@1,2@1", "--no-huge",
-					 "-m",	      "512",      "--no-pci",    "--file-prefix",
-					 prefix,      "--log-level", "pmd.net.bypass:warning"};
+	std::vector<std::string> args = {argv[0],
+					 "--lcores",
+					 "0@0,1@1,2@1",
+					 "--no-huge",
+					 "-m",
+					 "512",
+					 "--no-pci",
+					 "--file-prefix",
+					 prefix,
+					 "--log-level",
+					 "pmd.net.bypass:warning"};
 	std::vector<char *> eal_argv;
 	for (auto &a : args)
 		eal_argv.push_back(a.data());
@@ -26,8 +34,8 @@ int eal_init(int argc, char **argv, const char *prefix)
 
 rte_mempool *make_pool(const char *name, unsigned n)
 {
-	rte_mempool *mp = rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-						  rte_socket_id());
+	rte_mempool *mp =
+	    rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (mp == nullptr)
 		throw std::runtime_error("cannot create mbuf pool");
 	return mp;
@@ -86,10 +94,12 @@ Contender make_contender(const std::string &kind, bool silent, rte_mempool *pool
 	if (kind == "net_bypass") {
 		/* Measure the fast path, not the moment before tx found the VF. */
 		rte_pmd_bypass_state s{};
-		for (int i = 0; i < 1000 && !(rte_pmd_bypass_state_get(port, &s) == 0 && s.on_active); i++)
+		for (int i = 0;
+		     i < 1000 && !(rte_pmd_bypass_state_get(port, &s) == 0 && s.on_active); i++)
 			rte_delay_ms(1);
 		if (!s.on_active)
-			throw std::runtime_error("net_bypass never moved tx to its active sub-port");
+			throw std::runtime_error(
+			    "net_bypass never moved tx to its active sub-port");
 	}
 	return {kind, port};
 }

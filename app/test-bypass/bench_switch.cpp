@@ -64,7 +64,8 @@ struct Sender {
 	}
 	uint64_t wait_hit(double timeout_s)
 	{
-		const uint64_t deadline = rte_get_tsc_cycles() + uint64_t(timeout_s * rte_get_tsc_hz());
+		const uint64_t deadline =
+		    rte_get_tsc_cycles() + uint64_t(timeout_s * rte_get_tsc_hz());
 		while (hit.load() == 0 && rte_get_tsc_cycles() < deadline)
 			rte_pause();
 		watch.store(RTE_MAX_ETHPORTS);
@@ -98,11 +99,11 @@ double us(uint64_t cycles)
 	return double(cycles) * 1e6 / double(rte_get_tsc_hz());
 }
 
-
 void print_series(const char *contender, const char *what, std::vector<double> v)
 {
 	std::sort(v.begin(), v.end());
-	printf("{\"contender\": \"%s\", \"measure\": \"%s\", \"n\": %zu", contender, what, v.size());
+	printf("{\"contender\": \"%s\", \"measure\": \"%s\", \"n\": %zu", contender, what,
+	       v.size());
 	if (!v.empty())
 		printf(", \"min\": %.3f, \"median\": %.3f, \"p99\": %.3f, \"max\": %.3f", v.front(),
 		       v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 99 / 100)], v.back());
@@ -184,7 +185,8 @@ void bench_bonding(rte_mempool *pool, unsigned worker, int switches)
 	 * set down as a VF's carrier drops. */
 	rte_vdev_init("net_tap_sga", "iface=bpbsga");
 	rte_vdev_init("net_tap_sgb", "iface=bpbsgb");
-	rte_vdev_init("net_bonding_sw", "mode=1,slave=net_tap_sga,slave=net_tap_sgb,primary=net_tap_sga");
+	rte_vdev_init("net_bonding_sw",
+		      "mode=1,slave=net_tap_sga,slave=net_tap_sgb,primary=net_tap_sga");
 	uint16_t port, a, b;
 	rte_eth_dev_get_port_by_name("net_bonding_sw", &port);
 	rte_eth_dev_get_port_by_name("net_tap_sga", &a);
@@ -213,7 +215,8 @@ void bench_bonding(rte_mempool *pool, unsigned worker, int switches)
 	rte_eal_wait_lcore(worker);
 	if (to_backup.empty())
 		printf("{\"contender\": \"net_bonding\", \"measure\": \"event_to_backup_us\", "
-		       "\"n\": 0, \"note\": \"sent nothing on its net_tap slaves here: not measured\"}\n");
+		       "\"n\": 0, \"note\": \"sent nothing on its net_tap slaves here: not "
+		       "measured\"}\n");
 	else
 		print_series("net_bonding", "event_to_backup_us", to_backup);
 	printf("{\"contender\": \"net_bonding\", \"measure\": \"new_to_vf_tx_ms\", \"n\": 0, "
@@ -228,7 +231,8 @@ void bench_failsafe(rte_mempool *pool, unsigned worker)
 	fflush(stdout);
 	const pid_t pid = fork();
 	if (pid == 0) {
-		rte_vdev_init("net_failsafe_sw", "dev(net_null_sfa,no-rx=1),dev(net_null_sfb,no-rx=1)");
+		rte_vdev_init("net_failsafe_sw",
+			      "dev(net_null_sfa,no-rx=1),dev(net_null_sfb,no-rx=1)");
 		uint16_t port, a, b;
 		rte_eth_dev_get_port_by_name("net_failsafe_sw", &port);
 		rte_eth_dev_get_port_by_name("net_null_sfa", &a);
@@ -241,21 +245,24 @@ void bench_failsafe(rte_mempool *pool, unsigned worker)
 		const uint64_t t0 = rte_get_tsc_cycles();
 		rte_eth_dev_callback_process(&rte_eth_devices[a], RTE_ETH_EVENT_INTR_RMV, nullptr);
 		const uint64_t t1 = s.wait_hit(5); /* its hot-plug alarm runs every 2 s */
-		rte_delay_ms(500); /* long enough for the crash seen in 22.11 */
+		rte_delay_ms(500);		   /* long enough for the crash seen in 22.11 */
 		s.stop = true;
 		rte_eal_wait_lcore(worker);
 		if (t1 != 0)
 			print_series("net_failsafe", "event_to_backup_us", {us(t1 - t0)});
 		else
-			printf("{\"contender\": \"net_failsafe\", \"measure\": \"event_to_backup_us\", "
-			       "\"n\": 0, \"note\": \"tx did not reach the other sub-device within 5 s\"}\n");
+			printf("{\"contender\": \"net_failsafe\", \"measure\": "
+			       "\"event_to_backup_us\", "
+			       "\"n\": 0, \"note\": \"tx did not reach the other sub-device within "
+			       "5 s\"}\n");
 		fflush(stdout);
 		_exit(0);
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (WIFSIGNALED(status))
-		printf("{\"contender\": \"net_failsafe\", \"measure\": \"event_to_backup_us\", \"n\": 0, "
+		printf("{\"contender\": \"net_failsafe\", \"measure\": \"event_to_backup_us\", "
+		       "\"n\": 0, "
 		       "\"note\": \"crashed (signal %d) after INTR_RMV\"}\n",
 		       WTERMSIG(status));
 	printf("{\"contender\": \"net_failsafe\", \"measure\": \"new_to_vf_tx_ms\", \"n\": 0, "

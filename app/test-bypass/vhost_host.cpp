@@ -81,8 +81,7 @@ int serve(const std::string &path, bool config_only)
 	if (rte_vhost_driver_callback_register(path.c_str(), &device_ops) != 0 ||
 	    rte_vhost_driver_start(path.c_str()) != 0)
 		return -1;
-	printf("vhost-host: serving %s, offering features 0x%" PRIx64 "\n", path.c_str(),
-	       features);
+	printf("vhost-host: serving %s, offering features 0x%" PRIx64 "\n", path.c_str(), features);
 	fflush(stdout);
 	return 0;
 }

@@ -142,7 +142,8 @@ void EventHub::device_removal(const char *device_name)
 	/* The device's ports, read from ethdev's data: asking the drivers
 	 * (rte_eth_dev_info_get) could wait on a driver's own lock, held by a
 	 * thread that is about to raise an event and wait for ours. */
-	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
+	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS;
+	     p = rte_eth_find_next(p + 1)) {
 		const rte_device *device = rte_eth_devices[p].device;
 		if (device != nullptr && name == rte_dev_name(device))
 			port_removal(p, Removal::dev_remove);

@@ -38,8 +38,8 @@ public:
 /* Turns ethdev events (NEW, DESTROY, INTR_RMV, INTR_LSC, for every port)
  * and EAL device events (ADD, REMOVE) into calls on the registered
  * listeners. A device the EAL hot-plug monitor reports as added is probed
- * (on the hub's own control thread), so that its port raises NEW. Callbacks are registered with DPDK while at least one
- * listener exists. A listener's removal waits for any dispatch in progress,
+ * (on the hub's own control thread), so that its port raises NEW. Callbacks are registered with
+ * DPDK while at least one listener exists. A listener's removal waits for any dispatch in progress,
  * so it can be destroyed right after. */
 class EventHub {
 public:

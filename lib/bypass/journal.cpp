@@ -18,7 +18,8 @@ template <typename Fn> int item(uint16_t port, const char *what, Fn &&apply)
 		return 0;
 	}
 	if (ret < 0)
-		BYPASS_LOG(ERR, "replay onto port %u: %s failed: %s", port, what, rte_strerror(-ret));
+		BYPASS_LOG(ERR, "replay onto port %u: %s failed: %s", port, what,
+			   rte_strerror(-ret));
 	return ret;
 }
 
@@ -77,21 +78,24 @@ int Journal::replay_config(uint16_t port, const rte_eth_dev_data &data,
 {
 	int ret = rte_eth_dev_configure(port, data.nb_rx_queues, data.nb_tx_queues, &conf);
 	if (ret < 0) {
-		BYPASS_LOG(ERR, "replay onto port %u: configure failed: %s", port, rte_strerror(-ret));
+		BYPASS_LOG(ERR, "replay onto port %u: configure failed: %s", port,
+			   rte_strerror(-ret));
 		return ret;
 	}
 	for (uint16_t q = 0; q < data.nb_rx_queues && q < rx_.size(); q++) {
 		const RxQueue &r = rx_[q];
 		if (r.set && (ret = item(port, "rx queue setup", [&] {
-			      return rte_eth_rx_queue_setup(port, q, r.nb_desc, r.socket, &r.conf, r.mp);
-		      })) < 0)
+				      return rte_eth_rx_queue_setup(port, q, r.nb_desc, r.socket,
+								    &r.conf, r.mp);
+			      })) < 0)
 			return ret;
 	}
 	for (uint16_t q = 0; q < data.nb_tx_queues && q < tx_.size(); q++) {
 		const TxQueue &t = tx_[q];
 		if (t.set && (ret = item(port, "tx queue setup", [&] {
-			      return rte_eth_tx_queue_setup(port, q, t.nb_desc, t.socket, &t.conf);
-		      })) < 0)
+				      return rte_eth_tx_queue_setup(port, q, t.nb_desc, t.socket,
+								    &t.conf);
+			      })) < 0)
 			return ret;
 	}
 

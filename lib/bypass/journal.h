@@ -46,7 +46,8 @@ public:
 
 	/* Configures `port` and sets up its queues like the port `data`
 	 * describes, then applies every setting. Does not start it. */
-	int replay_config(uint16_t port, const rte_eth_dev_data &data, const rte_eth_conf &conf) const;
+	int replay_config(uint16_t port, const rte_eth_dev_data &data,
+			  const rte_eth_conf &conf) const;
 	/* After start: queue states and the administrative link state. */
 	int replay_started(uint16_t port, const rte_eth_dev_data &data) const;
 

@@ -52,8 +52,8 @@ int SubDevice::attach(const char *role, const std::string &spec)
 	const PortSet before = valid_ports();
 	int ret = rte_dev_probe(spec.c_str());
 	if (ret < 0) {
-		BYPASS_LOG(ERR, "%s=%s matches no port and cannot be probed (%s)", role, spec.c_str(),
-			   rte_strerror(-ret));
+		BYPASS_LOG(ERR, "%s=%s matches no port and cannot be probed (%s)", role,
+			   spec.c_str(), rte_strerror(-ret));
 		return ret == -EEXIST ? -EINVAL : ret;
 	}
 	const PortSet added = valid_ports() & ~before;

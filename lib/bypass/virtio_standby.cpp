@@ -32,7 +32,8 @@ static_assert(sizeof(VirtioPciCap) == 16, "virtio_pci_cap is 16 bytes");
 std::optional<uint64_t> virtio_pci_device_features(const PciFunction &pci)
 {
 	uint16_t status = 0;
-	if (!pci.read_config(&status, sizeof(status), PCI_STATUS) || !(status & PCI_STATUS_CAP_LIST))
+	if (!pci.read_config(&status, sizeof(status), PCI_STATUS) ||
+	    !(status & PCI_STATUS_CAP_LIST))
 		return std::nullopt;
 	uint8_t pos = 0;
 	if (!pci.read_config(&pos, sizeof(pos), PCI_CAPABILITY_LIST))

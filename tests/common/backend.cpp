@@ -21,13 +21,13 @@ namespace bypass_test {
 VhostBackend::VhostBackend(std::vector<Mode> modes)
 {
 	const std::string prefix = unique("vhost");
-	std::vector<std::string> args = {BYPASS_VHOST_HOST, "-l",	   "1",
-					 "--no-huge",	     "-m",	   "128",
-					 "--no-pci",	     "--file-prefix", prefix,
-					 "--"};
+	std::vector<std::string> args = {
+	    BYPASS_VHOST_HOST, "-l",   "1", "--no-huge", "-m", "128", "--no-pci",
+	    "--file-prefix",   prefix, "--"};
 	for (size_t i = 0; i < modes.size(); i++) {
 		sockets_.push_back(
-			(fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock")).string());
+		    (fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock"))
+			.string());
 		fs::remove(sockets_.back());
 		args.push_back(modes[i] == Mode::echo ? "--socket" : "--config-only");
 		args.push_back(sockets_.back());
@@ -47,13 +47,13 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		_exit(127);
 	}
 	ready_ = pid_ > 0 && wait_until(
-				    [&] {
-					    for (const auto &s : sockets_)
-						    if (!fs::exists(s))
-							    return false;
-					    return true;
-				    },
-				    std::chrono::seconds(20));
+				 [&] {
+					 for (const auto &s : sockets_)
+						 if (!fs::exists(s))
+							 return false;
+					 return true;
+				 },
+				 std::chrono::seconds(20));
 }
 
 VhostBackend::~VhostBackend()

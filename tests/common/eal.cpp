@@ -47,7 +47,8 @@ std::string plugin_path()
 	if (!world_writable_on_path(built))
 		return built;
 	const char *home = getenv("HOME");
-	fs::path dir = fs::path(home != nullptr ? home : "/root") / ".cache" / unique("net_bypass-");
+	fs::path dir =
+	    fs::path(home != nullptr ? home : "/root") / ".cache" / unique("net_bypass-");
 	fs::create_directories(dir);
 	fs::permissions(dir, fs::perms::owner_all);
 	fs::copy_file(built, dir / built.filename(), fs::copy_options::overwrite_existing);
@@ -59,12 +60,13 @@ std::string plugin_path()
 int main(int argc, char **argv)
 {
 	testing::InitGoogleTest(&argc, argv);
-	const std::string prefix = bypass_test::unique("bpt") + fs::path(argv[0]).filename().string();
+	const std::string prefix =
+	    bypass_test::unique("bpt") + fs::path(argv[0]).filename().string();
 	/* Three lcores on two CPUs: the stress test bursts on two workers. */
-	std::vector<std::string> args = {argv[0],	 "--lcores",	  "0@0,1@1,2@1",
-					 "--no-huge",	 "-m",		  "512",
-					 "--no-pci",	 "--file-prefix", prefix,
-					 "--log-level", "pmd.net.bypass:info"};
+	std::vector<std::string> args = {
+	    argv[0], "--lcores",    "0@0,1@1,2@1",	  "--no-huge",
+	    "-m",    "512",	    "--no-pci",		  "--file-prefix",
+	    prefix,  "--log-level", "pmd.net.bypass:info"};
 	std::vector<char *> eal_argv;
 	for (auto &a : args)
 		eal_argv.push_back(a.data());

@@ -47,8 +47,7 @@ std::vector<rte_mbuf *> Mempool::frames(unsigned n, uint32_t first_seq)
 uint32_t frame_seq(const rte_mbuf *m)
 {
 	uint32_t seq;
-	memcpy(&seq, rte_pktmbuf_mtod_offset(m, const char *, sizeof(rte_ether_hdr)),
-	       sizeof(seq));
+	memcpy(&seq, rte_pktmbuf_mtod_offset(m, const char *, sizeof(rte_ether_hdr)), sizeof(seq));
 	return seq;
 }
 
@@ -123,8 +122,8 @@ int BypassDev::start(const Mempool &pool, uint16_t queues, const rte_eth_conf &c
 {
 	int ret = rte_eth_dev_configure(port_id_, queues, queues, &conf);
 	for (uint16_t q = 0; ret == 0 && q < queues; q++) {
-		ret = rte_eth_rx_queue_setup(port_id_, q, 256, rte_socket_id(), nullptr,
-					     pool.get());
+		ret =
+		    rte_eth_rx_queue_setup(port_id_, q, 256, rte_socket_id(), nullptr, pool.get());
 		if (ret == 0)
 			ret = rte_eth_tx_queue_setup(port_id_, q, 256, rte_socket_id(), nullptr);
 	}

@@ -49,7 +49,10 @@ public:
 	uint16_t port_id() const { return port_id_; }
 	unsigned inject(std::vector<rte_mbuf *> pkts);
 	/* Packets waiting in the rings: an unused port's never changes. */
-	unsigned queued() const { return rte_ring_count(rx_) + (tx_ != rx_ ? rte_ring_count(tx_) : 0); }
+	unsigned queued() const
+	{
+		return rte_ring_count(rx_) + (tx_ != rx_ ? rte_ring_count(tx_) : 0);
+	}
 	/* Frees what the port transmitted; returns their sequence numbers. */
 	std::vector<uint32_t> drain_tx();
 

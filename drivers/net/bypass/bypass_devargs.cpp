@@ -40,7 +40,8 @@ int parse_devargs(const char *name, const char *args, Devargs &out)
 			out.mac = mac;
 		} else if (key == "standby") {
 			if (value != "0" && value != "1") {
-				BYPASS_LOG(ERR, "%s: standby=%s is not 0 or 1", name, value.c_str());
+				BYPASS_LOG(ERR, "%s: standby=%s is not 0 or 1", name,
+					   value.c_str());
 				return -EINVAL;
 			}
 			out.standby = value == "1";

@@ -74,8 +74,10 @@ void release_active(BypassPort &bp, uint16_t port, Removal why)
 		}
 		active.published.store(RTE_MAX_ETHPORTS);
 		bp.active_leaving.store(false);
-		BYPASS_LOG(INFO, "port %u: active sub-port %u released (%s) %" PRIu64 " us after the event",
-			   bp.dev->data->port_id, port, removal_name(why), bp.last_switch_us.load());
+		BYPASS_LOG(
+		    INFO,
+		    "port %u: active sub-port %u released (%s) %" PRIu64 " us after the event",
+		    bp.dev->data->port_id, port, removal_name(why), bp.last_switch_us.load());
 	}
 	link_refresh(bp);
 	if (!bp.active_devargs.empty()) {
@@ -102,9 +104,10 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 					schedule_reprobe(bp);
 				return;
 			}
-			bp.ctl.post_after(std::chrono::microseconds(100), [&bp, port, t0, probed_here] {
-				attach_active(bp, port, t0, probed_here);
-			});
+			bp.ctl.post_after(std::chrono::microseconds(100),
+					  [&bp, port, t0, probed_here] {
+						  attach_active(bp, port, t0, probed_here);
+					  });
 			return;
 		}
 		active.dev.adopt(port, probed_here);
@@ -124,15 +127,17 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 		if (ret < 0) {
 			/* Stay on the backup; the port stays ours and is tried
 			 * again later, as the VF may still be initialising. */
-			BYPASS_LOG(WARNING, "port %u: port %u not usable as active yet (%s), retrying",
+			BYPASS_LOG(WARNING,
+				   "port %u: port %u not usable as active yet (%s), retrying",
 				   dev->data->port_id, port, rte_strerror(-ret));
 			if (active.started)
 				rte_eth_dev_stop(port);
 			active.started = false;
 			active.dev.forget();
-			bp.ctl.post_after(std::chrono::milliseconds(100), [&bp, port, t0, probed_here] {
-				attach_active(bp, port, t0, probed_here);
-			});
+			bp.ctl.post_after(std::chrono::milliseconds(100),
+					  [&bp, port, t0, probed_here] {
+						  attach_active(bp, port, t0, probed_here);
+					  });
 			return;
 		}
 		if (active.started) {
@@ -143,7 +148,8 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 		bp.active_attaching.store(false);
 		bp.reattaches.fetch_add(1);
 		bp.last_reattach_us.store(us_since(t0));
-		BYPASS_LOG(INFO, "port %u: port %u is the active sub-port, configured in %" PRIu64 " us",
+		BYPASS_LOG(INFO,
+			   "port %u: port %u is the active sub-port, configured in %" PRIu64 " us",
 			   dev->data->port_id, port, bp.last_reattach_us.load());
 	}
 	link_refresh(bp);
@@ -204,8 +210,9 @@ void BypassPort::on_port_removal(uint16_t port, Removal why)
 	leave_started_tsc.store(rte_get_tsc_cycles());
 	tx_to_backup_now(*this);
 	if (why == Removal::destroy)
-		BYPASS_LOG(WARNING, "port %u: active sub-port %u was closed behind the driver's back; "
-				    "a burst on it may already have crashed",
+		BYPASS_LOG(WARNING,
+			   "port %u: active sub-port %u was closed behind the driver's back; "
+			   "a burst on it may already have crashed",
 			   dev->data->port_id, port);
 	ctl.post([this, port, why] { release_active(*this, port, why); });
 }

@@ -81,11 +81,12 @@ int dev_configure(rte_eth_dev *dev) noexcept
 	 * for the hypervisor to plug the VF and, on migration, to wait for
 	 * the guest to release it. */
 	const uint16_t backup = bp.sub[PATH_BACKUP].port_id();
-	const bool standby = is_virtio_user(backup) && bypass_virtio_user_standby_prepare(backup) == 1;
+	const bool standby =
+	    is_virtio_user(backup) && bypass_virtio_user_standby_prepare(backup) == 1;
 	const int ret = mirror(bp, "configure", [&](uint16_t port) {
 		const rte_eth_conf conf = sub_conf(dev, port);
-		return rte_eth_dev_configure(port, dev->data->nb_rx_queues,
-					     dev->data->nb_tx_queues, &conf);
+		return rte_eth_dev_configure(port, dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+					     &conf);
 	});
 	if (ret == 0 && standby && bypass_virtio_user_standby_negotiated(backup) == 1)
 		BYPASS_LOG(INFO, "port %u: the virtio backup negotiated STANDBY",
@@ -121,9 +122,11 @@ int dev_start(rte_eth_dev *dev) noexcept
 			ret = rte_eth_dev_start(active.port_id());
 			active.started = ret == 0;
 			if (ret < 0)
-				BYPASS_LOG(WARNING, "port %u: active sub-port %u did not start (%s): "
-						    "staying on the backup",
-					   dev->data->port_id, active.port_id(), rte_strerror(-ret));
+				BYPASS_LOG(WARNING,
+					   "port %u: active sub-port %u did not start (%s): "
+					   "staying on the backup",
+					   dev->data->port_id, active.port_id(),
+					   rte_strerror(-ret));
 		}
 		uint8_t paths = 0;
 		for (unsigned p = 0; p < PATH_COUNT; p++) {
@@ -213,33 +216,33 @@ int mtu_set(rte_eth_dev *dev, uint16_t mtu) noexcept
 {
 	const uint16_t old = dev->data->mtu;
 	return mirror(
-		port_of(dev), "MTU set", [&](uint16_t port) { return rte_eth_dev_set_mtu(port, mtu); },
-		[&](uint16_t port) { rte_eth_dev_set_mtu(port, old); });
+	    port_of(dev), "MTU set", [&](uint16_t port) { return rte_eth_dev_set_mtu(port, mtu); },
+	    [&](uint16_t port) { rte_eth_dev_set_mtu(port, old); });
 }
 
 int mac_addr_set(rte_eth_dev *dev, rte_ether_addr *mac) noexcept
 {
 	rte_ether_addr old = dev->data->mac_addrs[0];
 	return mirror(
-		port_of(dev), "default MAC set",
-		[&](uint16_t port) {
-			/* ethdev restores the MAC at every start: no need to
-			 * disturb a sub-port that has it already. */
-			rte_ether_addr cur;
-			if (rte_eth_macaddr_get(port, &cur) == 0 && rte_is_same_ether_addr(&cur, mac))
-				return 0;
-			return rte_eth_dev_default_mac_addr_set(port, mac);
-		},
-		[&](uint16_t port) { rte_eth_dev_default_mac_addr_set(port, &old); });
+	    port_of(dev), "default MAC set",
+	    [&](uint16_t port) {
+		    /* ethdev restores the MAC at every start: no need to
+		     * disturb a sub-port that has it already. */
+		    rte_ether_addr cur;
+		    if (rte_eth_macaddr_get(port, &cur) == 0 && rte_is_same_ether_addr(&cur, mac))
+			    return 0;
+		    return rte_eth_dev_default_mac_addr_set(port, mac);
+	    },
+	    [&](uint16_t port) { rte_eth_dev_default_mac_addr_set(port, &old); });
 }
 
 int mac_addr_add(rte_eth_dev *dev, rte_ether_addr *mac, uint32_t /* index */,
 		 uint32_t vmdq) noexcept
 {
 	return mirror(
-		port_of(dev), "MAC add",
-		[&](uint16_t port) { return rte_eth_dev_mac_addr_add(port, mac, vmdq); },
-		[&](uint16_t port) { rte_eth_dev_mac_addr_remove(port, mac); });
+	    port_of(dev), "MAC add",
+	    [&](uint16_t port) { return rte_eth_dev_mac_addr_add(port, mac, vmdq); },
+	    [&](uint16_t port) { rte_eth_dev_mac_addr_remove(port, mac); });
 }
 
 void mac_addr_remove(rte_eth_dev *dev, uint32_t index) noexcept
@@ -264,9 +267,9 @@ int set_mc_addr_list(rte_eth_dev *dev, rte_ether_addr *list, uint32_t n) noexcep
 int vlan_filter_set(rte_eth_dev *dev, uint16_t vlan, int on) noexcept
 {
 	return mirror(
-		port_of(dev), "VLAN filter set",
-		[&](uint16_t port) { return rte_eth_dev_vlan_filter(port, vlan, on); },
-		[&](uint16_t port) { rte_eth_dev_vlan_filter(port, vlan, !on); });
+	    port_of(dev), "VLAN filter set",
+	    [&](uint16_t port) { return rte_eth_dev_vlan_filter(port, vlan, on); },
+	    [&](uint16_t port) { rte_eth_dev_vlan_filter(port, vlan, !on); });
 }
 
 int vlan_offload_set(rte_eth_dev *dev, int /* mask */) noexcept
@@ -280,8 +283,7 @@ int vlan_offload_set(rte_eth_dev *dev, int /* mask */) noexcept
 int set_link_up(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	const int ret =
-		mirror(bp, "link up", rte_eth_dev_set_link_up, rte_eth_dev_set_link_down);
+	const int ret = mirror(bp, "link up", rte_eth_dev_set_link_up, rte_eth_dev_set_link_down);
 	if (ret == 0)
 		bp.journal.record_link_admin(true);
 	return ret;
@@ -290,8 +292,7 @@ int set_link_up(rte_eth_dev *dev) noexcept
 int set_link_down(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	const int ret =
-		mirror(bp, "link down", rte_eth_dev_set_link_down, rte_eth_dev_set_link_up);
+	const int ret = mirror(bp, "link down", rte_eth_dev_set_link_down, rte_eth_dev_set_link_up);
 	if (ret == 0)
 		bp.journal.record_link_admin(false);
 	return ret;

@@ -53,7 +53,7 @@ private:
 		    offset + 4 > dev_->mem_resource[bar].len)
 			return nullptr;
 		return reinterpret_cast<volatile uint32_t *>(
-			static_cast<uint8_t *>(dev_->mem_resource[bar].addr) + offset);
+		    static_cast<uint8_t *>(dev_->mem_resource[bar].addr) + offset);
 	}
 
 	rte_pci_device *dev_;
@@ -101,7 +101,7 @@ bool Pairing::offers_standby(uint16_t port) const
 	if (strcmp(info.driver_name, "net_virtio_user") == 0)
 		return user_standby_;
 	const auto features = virtio_pci_device_features(
-		MappedPciFunction(RTE_DEV_TO_PCI(rte_eth_devices[port].device)));
+	    MappedPciFunction(RTE_DEV_TO_PCI(rte_eth_devices[port].device)));
 	return features && bypass::offers_standby(*features);
 }
 
@@ -109,7 +109,8 @@ void Pairing::consider(uint16_t port, unsigned tries)
 {
 	if (rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED) {
 		if (tries < ATTACH_TRIES)
-			ctl_.post_after(ATTACH_RETRY, [this, port, tries] { consider(port, tries + 1); });
+			ctl_.post_after(ATTACH_RETRY,
+					[this, port, tries] { consider(port, tries + 1); });
 		return;
 	}
 	if (!unowned(port) || !is_virtio(port))
@@ -158,7 +159,8 @@ int Pairing::create_for(uint16_t virtio)
 	bp.sub[PATH_BACKUP].spec = virtio_name;
 
 	/* The VF may have come first. */
-	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
+	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS;
+	     p = rte_eth_find_next(p + 1)) {
 		if (p == virtio || p == dev->data->port_id || !unowned(p) || is_virtio(p) ||
 		    !same_mac(p, mac) || bp.owner.claim(p) < 0)
 			continue;

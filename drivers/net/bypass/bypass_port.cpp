@@ -65,14 +65,14 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 	bp.dev = dev;
 	for (unsigned p = 0; p < PATH_COUNT; p++)
 		bp.sub[p].published.store(bp.sub[p].present() ? bp.sub[p].port_id()
-								: RTE_MAX_ETHPORTS);
+							      : RTE_MAX_ETHPORTS);
 	if (bp.sub[PATH_ACTIVE].present())
-		bp.active_info_valid = rte_eth_dev_info_get(bp.sub[PATH_ACTIVE].port_id(),
-							    &bp.active_info) == 0;
+		bp.active_info_valid =
+		    rte_eth_dev_info_get(bp.sub[PATH_ACTIVE].port_id(), &bp.active_info) == 0;
 
 	const uint32_t n_mac = bp.max_mac_addrs = max_mac_addrs(bp);
 	dev->data->mac_addrs = static_cast<rte_ether_addr *>(
-		rte_zmalloc_socket(name, n_mac * sizeof(rte_ether_addr), 0, dev->device->numa_node));
+	    rte_zmalloc_socket(name, n_mac * sizeof(rte_ether_addr), 0, dev->device->numa_node));
 	if (dev->data->mac_addrs == nullptr) {
 		BYPASS_LOG(ERR, "%s: cannot allocate %u MAC addresses", name, n_mac);
 		return -ENOMEM;
@@ -81,7 +81,8 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 	bp.pair_mac = mac;
 	int ret = bp.ctl.start(std::string("bypass-") + std::to_string(dev->data->port_id));
 	if (ret < 0) {
-		BYPASS_LOG(ERR, "%s: cannot start the control thread: %s", name, rte_strerror(-ret));
+		BYPASS_LOG(ERR, "%s: cannot start the control thread: %s", name,
+			   rte_strerror(-ret));
 		return ret;
 	}
 	bp.events = std::make_unique<EventSubscription>(&bp);

@@ -26,8 +26,6 @@ namespace bypass {
 
 namespace {
 
-
-
 int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
 {
 	int ret = bp.owner.create(name);
@@ -92,14 +90,13 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 	if (!rte_is_same_ether_addr(&sub_mac[PATH_ACTIVE], &mac)) {
 		int ret = rte_eth_dev_default_mac_addr_set(bp.sub[PATH_ACTIVE].port_id(), &mac);
 		if (ret < 0)
-			BYPASS_LOG(NOTICE, "%s: active=%s keeps its MAC %s (cannot take %s: %s)", name,
-				   bp.sub[PATH_ACTIVE].spec.c_str(),
+			BYPASS_LOG(NOTICE, "%s: active=%s keeps its MAC %s (cannot take %s: %s)",
+				   name, bp.sub[PATH_ACTIVE].spec.c_str(),
 				   mac_str(sub_mac[PATH_ACTIVE]).c_str(), mac_str(mac).c_str(),
 				   rte_strerror(-ret));
 	}
 	return 0;
 }
-
 
 /* Undoes a probe that failed half way. */
 
@@ -179,13 +176,13 @@ int bypass_remove(rte_vdev_device *vdev) noexcept
 
 /* Global and unqualified: RTE_PMD_REGISTER_VDEV pastes the name into identifiers. */
 static rte_vdev_driver bypass_driver = {
-	.next = {},
-	.driver = {},
-	.probe = bypass::bypass_probe,
-	.remove = bypass::bypass_remove,
-	.dma_map = nullptr,
-	.dma_unmap = nullptr,
-	.drv_flags = 0,
+    .next = {},
+    .driver = {},
+    .probe = bypass::bypass_probe,
+    .remove = bypass::bypass_remove,
+    .dma_map = nullptr,
+    .dma_unmap = nullptr,
+    .drv_flags = 0,
 };
 
 RTE_PMD_REGISTER_VDEV(net_bypass, bypass_driver);

@@ -41,7 +41,8 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
 		if (!bp.sub[p].present())
 			continue;
-		int ret = rte_eth_rx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf, mp);
+		int ret =
+		    rte_eth_rx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf, mp);
 		if (ret < 0) {
 			BYPASS_LOG(ERR, "port %u: rx queue %u setup failed on %s port %u: %s",
 				   dev->data->port_id, qid, path_name(p), bp.sub[p].port_id(),
@@ -114,21 +115,21 @@ void queues_bind(rte_eth_dev *dev, unsigned path)
 	BypassPort &bp = port_of(dev);
 	const SubPort &sp = bp.sub[path];
 	const rte_eth_dev *sub =
-		sp.present() && sp.started ? &rte_eth_devices[sp.port_id()] : nullptr;
+	    sp.present() && sp.started ? &rte_eth_devices[sp.port_id()] : nullptr;
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
 		auto *rxq = static_cast<RxQueue *>(dev->data->rx_queues[q]);
 		if (rxq != nullptr)
 			rxq->sub[path] = sub != nullptr
-						 ? SubRxq{sub->rx_pkt_burst, sub->data->rx_queues[q]}
-						 : SubRxq{};
+					     ? SubRxq{sub->rx_pkt_burst, sub->data->rx_queues[q]}
+					     : SubRxq{};
 	}
 	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
 		auto *txq = static_cast<TxQueue *>(dev->data->tx_queues[q]);
 		if (txq != nullptr)
-			txq->sub[path] = sub != nullptr ? SubTxq{sub->tx_pkt_burst,
-								 sub->tx_pkt_prepare,
-								 sub->data->tx_queues[q]}
-							: SubTxq{};
+			txq->sub[path] = sub != nullptr
+					     ? SubTxq{sub->tx_pkt_burst, sub->tx_pkt_prepare,
+						      sub->data->tx_queues[q]}
+					     : SubTxq{};
 	}
 }
 
@@ -146,8 +147,8 @@ bool queues_quiesce(BypassPort &bp)
 	}
 	if (qs_synchronize(readers.data(), readers.size(), QUIESCE_BOUND))
 		return true;
-	BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms",
-		   dev->data->port_id, static_cast<long long>(QUIESCE_BOUND.count()));
+	BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms", dev->data->port_id,
+		   static_cast<long long>(QUIESCE_BOUND.count()));
 	return false;
 }
 

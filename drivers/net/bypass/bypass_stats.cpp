@@ -20,14 +20,14 @@ struct Counter {
 };
 
 constexpr Counter PATH_COUNTERS[] = {
-	{"rx_good_packets", &rte_eth_stats::ipackets},
-	{"tx_good_packets", &rte_eth_stats::opackets},
-	{"rx_good_bytes", &rte_eth_stats::ibytes},
-	{"tx_good_bytes", &rte_eth_stats::obytes},
-	{"rx_missed_errors", &rte_eth_stats::imissed},
-	{"rx_errors", &rte_eth_stats::ierrors},
-	{"tx_errors", &rte_eth_stats::oerrors},
-	{"rx_mbuf_allocation_errors", &rte_eth_stats::rx_nombuf},
+    {"rx_good_packets", &rte_eth_stats::ipackets},
+    {"tx_good_packets", &rte_eth_stats::opackets},
+    {"rx_good_bytes", &rte_eth_stats::ibytes},
+    {"tx_good_bytes", &rte_eth_stats::obytes},
+    {"rx_missed_errors", &rte_eth_stats::imissed},
+    {"rx_errors", &rte_eth_stats::ierrors},
+    {"tx_errors", &rte_eth_stats::oerrors},
+    {"rx_mbuf_allocation_errors", &rte_eth_stats::rx_nombuf},
 };
 
 struct PortCounter {
@@ -36,10 +36,10 @@ struct PortCounter {
 };
 
 constexpr PortCounter PORT_COUNTERS[] = {
-	{"tx_path_switches", &BypassPort::tx_switches},
-	{"active_attaches", &BypassPort::reattaches},
-	{"last_switch_us", &BypassPort::last_switch_us},
-	{"last_reattach_us", &BypassPort::last_reattach_us},
+    {"tx_path_switches", &BypassPort::tx_switches},
+    {"active_attaches", &BypassPort::reattaches},
+    {"last_switch_us", &BypassPort::last_switch_us},
+    {"last_reattach_us", &BypassPort::last_reattach_us},
 };
 
 constexpr unsigned N_XSTATS = PATH_COUNT * RTE_DIM(PATH_COUNTERS) + RTE_DIM(PORT_COUNTERS);

@@ -26,9 +26,9 @@ enum rte_pmd_bypass_reason {
 
 /** A bypass port's paths. */
 struct rte_pmd_bypass_state {
-	uint16_t backup_port; /**< the backup sub-port */
-	uint16_t active_port; /**< the active sub-port, RTE_MAX_ETHPORTS if none */
-	int on_active;        /**< 1 while tx goes to the active sub-port */
+	uint16_t backup_port;		   /**< the backup sub-port */
+	uint16_t active_port;		   /**< the active sub-port, RTE_MAX_ETHPORTS if none */
+	int on_active;			   /**< 1 while tx goes to the active sub-port */
 	enum rte_pmd_bypass_reason reason; /**< why */
 };
 

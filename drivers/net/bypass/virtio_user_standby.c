@@ -56,7 +56,8 @@ static struct virtio_user_dev *vhost_user_dev(uint16_t port_id)
 	struct rte_eth_dev_info info;
 
 	if (strcmp(rte_version(), BYPASS_VIRTIO_USER_LAYOUT) != 0) {
-		bypass_log_c(RTE_LOG_WARNING, "STANDBY not negotiated on port %u: built for %s, "
+		bypass_log_c(RTE_LOG_WARNING,
+			     "STANDBY not negotiated on port %u: built for %s, "
 			     "running on %s",
 			     port_id, BYPASS_VIRTIO_USER_LAYOUT, rte_version());
 		return NULL;
@@ -114,8 +115,10 @@ int bypass_virtio_user_standby_negotiated(uint16_t port_id)
 
 int bypass_virtio_user_standby_prepare(uint16_t port_id)
 {
-	bypass_log_c(RTE_LOG_WARNING, "STANDBY not negotiated on port %u: this build has no "
-		     "checked virtio layout for %s", port_id, rte_version());
+	bypass_log_c(RTE_LOG_WARNING,
+		     "STANDBY not negotiated on port %u: this build has no "
+		     "checked virtio layout for %s",
+		     port_id, rte_version());
 	return -ENOTSUP;
 }
 
