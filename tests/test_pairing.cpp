@@ -77,7 +77,7 @@ protected:
 		return s.active_port;
 	}
 
-	VhostBackend host_{{VhostBackend::Mode::config_only, VhostBackend::Mode::config_only}};
+	VhostBackend host_{{VhostBackend::Mode::failover, VhostBackend::Mode::failover}};
 	std::string pairing_ = "net_bypass_zc";
 	std::vector<std::string> vdevs_;
 };

@@ -75,7 +75,7 @@ std::string virtio_user(const std::string &name, const std::string &socket)
 
 TEST(Replay, EverySettingReachesAVirtioVfThatComesBack)
 {
-	VhostBackend host({VhostBackend::Mode::config_only, VhostBackend::Mode::config_only});
+	VhostBackend host({VhostBackend::Mode::failover, VhostBackend::Mode::failover});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	BypassDev bypass("net_bypass_replay",
@@ -146,7 +146,7 @@ TEST(Replay, RetaReachesANullVfThatComesBack)
 
 TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
 {
-	VhostBackend host({VhostBackend::Mode::config_only});
+	VhostBackend host({VhostBackend::Mode::failover});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	const std::string backup = unique("net_tap_b"), vf1 = unique("net_tap_a");

@@ -63,7 +63,8 @@ protected:
 		expect_every_mbuf_back();
 	}
 
-	VhostBackend host_{{VhostBackend::Mode::echo}};
+	/* A failover socket: the host offers STANDBY, as QEMU does. */
+	VhostBackend host_{{VhostBackend::Mode::failover}};
 	RingPort active_{unique("ac")};
 };
 
@@ -90,6 +91,8 @@ TEST_F(VirtioBackup, TrafficGoesThroughVirtioWhileTheActiveIsDownAndComesBack)
 	EXPECT_TRUE(stamped) << "rx from virtio not stamped with the bypass port";
 	EXPECT_GE(bypass_->xstat("backup_tx_good_packets"), sent);
 	EXPECT_GE(bypass_->xstat("backup_rx_good_packets"), seqs.size());
+	EXPECT_NE(host_.log().find("(STANDBY yes)"), std::string::npos)
+	    << "the virtio backup carried traffic without having negotiated STANDBY";
 }
 
 /* Both sub-ports virtio_user: the PMD that supports every setting the
@@ -114,7 +117,7 @@ protected:
 		ASSERT_EQ(bypass_->start(pool_, 1, conf), 0);
 	}
 
-	VhostBackend host_{{VhostBackend::Mode::config_only, VhostBackend::Mode::config_only}};
+	VhostBackend host_{{VhostBackend::Mode::failover, VhostBackend::Mode::failover}};
 	Mempool pool_{unique("pool")};
 	std::optional<BypassDev> bypass_;
 	std::vector<uint16_t> subs_;
@@ -160,7 +163,7 @@ TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
  * what each guest negotiated. */
 TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 {
-	VhostBackend host({VhostBackend::Mode::config_only});
+	VhostBackend host({VhostBackend::Mode::failover});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	RingPort active(unique("ac"));
@@ -176,7 +179,7 @@ TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 
 TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 {
-	VhostBackend host({VhostBackend::Mode::config_only});
+	VhostBackend host({VhostBackend::Mode::failover});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	const std::string name = unique("virtio_user_plain");

@@ -69,7 +69,7 @@ private:
 	mutable uint32_t select_ = 0;
 };
 
-/* What bypass-vhost-host offers in config-only mode: rte_vhost's defaults
+/* What bypass-vhost-host offers on a failover socket: rte_vhost's defaults
  * plus the control-queue features and STANDBY. */
 constexpr uint64_t OFFERED_FEATURES = 0x4000000d7ceeffcbULL;
 

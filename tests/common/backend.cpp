@@ -29,7 +29,7 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		    (fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock"))
 			.string());
 		fs::remove(sockets_.back());
-		args.push_back(modes[i] == Mode::echo ? "--socket" : "--config-only");
+		args.push_back(modes[i] == Mode::echo ? "--socket" : "--failover");
 		args.push_back(sockets_.back());
 	}
 

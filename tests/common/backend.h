@@ -8,13 +8,12 @@
 namespace bypass_test {
 
 /* The host side of virtio_user ports: bypass-vhost-host in a second
- * process serving vhost-user sockets. An echo socket sends every packet
- * back; a config-only socket offers the control-queue features (VLAN
- * filter, MAC table) and STANDBY but carries no packets. Stopped on
- * destruction. */
+ * process serving vhost-user sockets and sending every packet back. A
+ * failover socket also offers what QEMU offers a failover guest (STANDBY,
+ * VLAN filter, MAC table). Stopped on destruction. */
 class VhostBackend {
 public:
-	enum class Mode { echo, config_only };
+	enum class Mode { echo, failover };
 	explicit VhostBackend(std::vector<Mode> sockets);
 	~VhostBackend();
 	VhostBackend(const VhostBackend &) = delete;
