@@ -9,6 +9,7 @@
 
 #include <ethdev_driver.h>
 #include <rte_bus_vdev.h>
+#include <rte_pmd_bypass.h>
 
 #include "common/backend.h"
 #include "common/eal.h"
@@ -194,6 +195,74 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 	EXPECT_TRUE(
 	    wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
 	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
+	rte_eth_dev_stop(port);
+	rte_vdev_uninit(name.c_str());
+}
+
+/* The host plays QEMU with failover=on: the VF (a memif port here) is
+ * plugged only once the guest negotiated STANDBY, then carries the
+ * traffic. */
+TEST(FailoverHost, PlugsTheVfForABypassGuestAndTrafficMovesToIt)
+{
+	VhostBackend host({VhostBackend::Mode::failover_vf});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	BypassDev bypass("net_bypass_fo",
+			 "backup=" + virtio_user("virtio_user_fo", host.socket(0)) + ",active=(" +
+			     unique("net_memif_fo") + ",role=client,socket-abstract=no,socket=" +
+			     host.vf_socket(0) + ",mac=" + MAC + ")");
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	ASSERT_TRUE(wait_until(
+	    [&] {
+		    rte_pmd_bypass_state s{};
+		    rte_pmd_bypass_state_get(bypass.port_id(), &s);
+		    return s.on_active;
+	    },
+	    std::chrono::seconds(10)))
+	    << "the VF never came up:\n"
+	    << host.log();
+	EXPECT_NE(host.log().find("VF plugged"), std::string::npos);
+
+	/* The memif connection settles a moment after the link is up: send
+	 * until the first echo returns, then count a full burst. */
+	uint32_t seq = 1000;
+	ASSERT_TRUE(wait_until(
+		[&] {
+			bypass.send(pool.frames(1, seq++));
+			bool ignored;
+			return !receive(bypass.port_id(), 1, ignored).empty();
+		},
+		std::chrono::seconds(10)))
+		<< "the VF echoed nothing back";
+	const unsigned sent = bypass.send(pool.frames(32));
+	ASSERT_GT(sent, 0u);
+	bool stamped;
+	const auto seqs = receive(bypass.port_id(), sent, stamped);
+	EXPECT_EQ(seqs.size(), sent) << "the VF did not echo the frames back";
+	EXPECT_TRUE(stamped);
+	EXPECT_GE(bypass.xstat("active_tx_good_packets"), sent);
+	EXPECT_EQ(bypass.xstat("backup_tx_good_packets"), 0u);
+}
+
+TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)
+{
+	VhostBackend host({VhostBackend::Mode::failover_vf});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	const std::string name = unique("virtio_user_nofo");
+	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
+	uint16_t port;
+	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
+	rte_eth_conf conf{};
+	ASSERT_EQ(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool.get()), 0);
+	ASSERT_EQ(rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), nullptr), 0);
+	ASSERT_EQ(rte_eth_dev_start(port), 0);
+	EXPECT_TRUE(wait_until([&] {
+		return host.log().find("not plugging the VF") != std::string::npos;
+	})) << host.log();
+	EXPECT_EQ(host.log().find("VF plugged"), std::string::npos);
 	rte_eth_dev_stop(port);
 	rte_vdev_uninit(name.c_str());
 }

@@ -7,20 +7,27 @@
  *   --socket PATH     with rte_vhost's own feature set;
  *   --failover PATH   also offering what QEMU offers a failover guest
  *                     (VIRTIO_NET_F_STANDBY, VLAN filter, MAC table),
- *                     through a relay (vhost_relay.h).
+ *                     through a relay (vhost_relay.h);
+ *   --vf PATH         the failover socket before it has a VF: a memif
+ *                     server on socket PATH, plugged, as QEMU does, only
+ *                     once the guest negotiated STANDBY; it echoes too.
  *
- * It prints what each guest negotiated, "(STANDBY yes|no)" included.
+ * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
+ * whether it plugged the VF.
  */
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <rte_bus_vdev.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
@@ -37,6 +44,12 @@ std::atomic<bool> quit{false};
 std::atomic<bool> running[MAX_VIDS];
 /* rte_vhost socket -> the relay in front of it, and the guest's path. */
 std::map<std::string, std::pair<std::string, std::unique_ptr<VhostRelay>>> relays;
+/* rte_vhost socket -> the memif socket of its VF, not plugged yet. */
+std::map<std::string, std::string> vf_sockets;
+/* VFs to plug, handed from rte_vhost's thread to the main loop. */
+std::mutex plug_lock;
+std::vector<std::string> to_plug;
+std::vector<uint16_t> vf_ports;
 
 int new_device(int vid)
 {
@@ -51,9 +64,21 @@ int new_device(int vid)
 	} else {
 		rte_vhost_get_negotiated_features(vid, &features);
 	}
+	const bool standby = features & (1ULL << VIRTIO_NET_F_STANDBY);
 	printf("vhost-host: %s: guest negotiated features 0x%" PRIx64 " (STANDBY %s)\n",
-	       guest_path.c_str(), features,
-	       features & (1ULL << VIRTIO_NET_F_STANDBY) ? "yes" : "no");
+	       guest_path.c_str(), features, standby ? "yes" : "no");
+	auto vf = vf_sockets.find(path);
+	if (vf != vf_sockets.end()) {
+		if (standby) {
+			std::lock_guard<std::mutex> lock(plug_lock);
+			to_plug.push_back(vf->second);
+			vf_sockets.erase(vf);
+		} else {
+			printf("vhost-host: %s: not plugging the VF: the guest did not negotiate "
+			       "STANDBY\n",
+			       guest_path.c_str());
+		}
+	}
 	fflush(stdout);
 	if (vid >= 0 && static_cast<unsigned>(vid) < MAX_VIDS)
 		running[vid].store(true);
@@ -96,6 +121,27 @@ int serve(const std::string &path, bool failover)
 	return 0;
 }
 
+/* The VF: a memif server the guest's memif client connects to. */
+void plug_vf(const std::string &socket, rte_mempool *pool)
+{
+	const std::string name = "net_memif_vf" + std::to_string(vf_ports.size());
+	uint16_t port;
+	rte_eth_conf conf{};
+	if (rte_vdev_init(name.c_str(),
+			  ("role=server,socket-abstract=no,socket=" + socket).c_str()) != 0 ||
+	    rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0 ||
+	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr, pool) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr) != 0 ||
+	    rte_eth_dev_start(port) != 0) {
+		printf("vhost-host: cannot plug the VF on %s\n", socket.c_str());
+		return;
+	}
+	vf_ports.push_back(port);
+	printf("vhost-host: VF plugged: memif server on %s\n", socket.c_str());
+	fflush(stdout);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -110,14 +156,19 @@ int main(int argc, char **argv)
 		const bool failover = strcmp(argv[i], "--failover") == 0;
 		if ((failover || strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {
 			sockets.emplace_back(argv[++i], failover);
+		} else if (strcmp(argv[i], "--vf") == 0 && i + 1 < argc && !sockets.empty() &&
+			   sockets.back().second) {
+			vf_sockets[sockets.back().first + ".vhost"] = argv[++i];
 		} else {
 			fprintf(stderr, "vhost-host: unknown argument %s\n", argv[i]);
 			return 2;
 		}
 	}
 	if (sockets.empty()) {
-		fprintf(stderr, "usage: %s <EAL args> -- {--socket|--failover} PATH ...\n",
-			argv[0]);
+		fprintf(
+		    stderr,
+		    "usage: %s <EAL args> -- {--socket PATH | --failover PATH [--vf PATH]} ...\n",
+		    argv[0]);
 		return 2;
 	}
 	signal(SIGINT, [](int) { quit.store(true); });
@@ -137,6 +188,19 @@ int main(int argc, char **argv)
 	}
 
 	while (!quit.load()) {
+		{
+			std::lock_guard<std::mutex> lock(plug_lock);
+			for (const std::string &socket : to_plug)
+				plug_vf(socket, pool);
+			to_plug.clear();
+		}
+		for (uint16_t port : vf_ports) {
+			rte_mbuf *pkts[32];
+			const uint16_t n = rte_eth_rx_burst(port, 0, pkts, 32);
+			const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+			if (sent < n)
+				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		}
 		for (unsigned vid = 0; vid < MAX_VIDS; vid++) {
 			if (!running[vid].load())
 				continue;
@@ -152,6 +216,10 @@ int main(int argc, char **argv)
 		rte_vhost_driver_unregister(
 		    (socket.second ? socket.first + ".vhost" : socket.first).c_str());
 	relays.clear();
+	for (uint16_t port : vf_ports) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
 	rte_eal_cleanup();
 	return 0;
 }

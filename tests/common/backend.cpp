@@ -31,6 +31,11 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		fs::remove(sockets_.back());
 		args.push_back(modes[i] == Mode::echo ? "--socket" : "--failover");
 		args.push_back(sockets_.back());
+		if (modes[i] == Mode::failover_vf) {
+			fs::remove(vf_socket(i));
+			args.push_back("--vf");
+			args.push_back(vf_socket(i));
+		}
 	}
 
 	log_ = prefix + ".log";
@@ -67,8 +72,10 @@ VhostBackend::~VhostBackend()
 		kill(pid_, SIGKILL);
 		waitpid(pid_, &status, 0);
 	}
-	for (const auto &s : sockets_)
-		fs::remove(s);
+	for (size_t i = 0; i < sockets_.size(); i++) {
+		fs::remove(sockets_[i]);
+		fs::remove(vf_socket(i));
+	}
 }
 
 std::string VhostBackend::log() const

@@ -10,10 +10,13 @@ namespace bypass_test {
 /* The host side of virtio_user ports: bypass-vhost-host in a second
  * process serving vhost-user sockets and sending every packet back. A
  * failover socket also offers what QEMU offers a failover guest (STANDBY,
- * VLAN filter, MAC table). Stopped on destruction. */
+ * VLAN filter, MAC table), and may come with a VF. Stopped on
+ * destruction. */
 class VhostBackend {
 public:
-	enum class Mode { echo, failover };
+	/* failover_vf: a failover socket whose VF (a memif server on
+	 * vf_socket()) the host plugs once the guest negotiated STANDBY. */
+	enum class Mode { echo, failover, failover_vf };
 	explicit VhostBackend(std::vector<Mode> sockets);
 	~VhostBackend();
 	VhostBackend(const VhostBackend &) = delete;
@@ -21,6 +24,7 @@ public:
 
 	bool ready() const { return ready_; }
 	const std::string &socket(int i) const { return sockets_.at(i); }
+	std::string vf_socket(int i) const { return sockets_.at(i) + ".vf"; }
 	/* What the host printed so far (it logs what each guest negotiated). */
 	std::string log() const;
 

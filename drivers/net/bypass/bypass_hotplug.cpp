@@ -157,6 +157,29 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 
 } // namespace
 
+void schedule_active_start(BypassPort &bp)
+{
+	bp.ctl.post_after(std::chrono::milliseconds(100), [&bp] {
+		{
+			std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+			SubPort &active = bp.sub[PATH_ACTIVE];
+			if (!bp.dev->data->dev_started || !active.present() || active.started ||
+			    bp.active_leaving.load())
+				return;
+			if (rte_eth_dev_start(active.port_id()) != 0) {
+				schedule_active_start(bp);
+				return;
+			}
+			active.started = true;
+			queues_bind(bp.dev, PATH_ACTIVE);
+			bp.fast.rx_paths.fetch_or(1u << PATH_ACTIVE, std::memory_order_release);
+			BYPASS_LOG(INFO, "port %u: the active sub-port %u started",
+				   bp.dev->data->port_id, active.port_id());
+		}
+		link_refresh(bp);
+	});
+}
+
 void schedule_reprobe(BypassPort &bp)
 {
 	bp.ctl.post_after(bp.reprobe_delay, [&bp] {

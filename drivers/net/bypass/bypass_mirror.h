@@ -25,7 +25,8 @@ int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo)
 		 * worth a notice, not an error line each time. */
 		rte_log(ret == -ENOTSUP ? RTE_LOG_NOTICE : RTE_LOG_ERR, bypass::logtype,
 			"net_bypass: port %u: %s failed on the %s sub-port (port %u): %s\n",
-			bp.dev->data->port_id, what, path_name(p), sub.port_id(), rte_strerror(-ret));
+			bp.dev->data->port_id, what, path_name(p), sub.port_id(),
+			rte_strerror(-ret));
 		for (unsigned done = 0; done < p; done++) {
 			if (bp.sub[done].present())
 				undo(bp.sub[done].port_id());

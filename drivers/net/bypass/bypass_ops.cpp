@@ -121,12 +121,14 @@ int dev_start(rte_eth_dev *dev) noexcept
 		if (active.present()) {
 			ret = rte_eth_dev_start(active.port_id());
 			active.started = ret == 0;
-			if (ret < 0)
+			if (ret < 0) {
 				BYPASS_LOG(WARNING,
 					   "port %u: active sub-port %u did not start (%s): "
-					   "staying on the backup",
+					   "staying on the backup, trying again",
 					   dev->data->port_id, active.port_id(),
 					   rte_strerror(-ret));
+				schedule_active_start(bp);
+			}
 		}
 		uint8_t paths = 0;
 		for (unsigned p = 0; p < PATH_COUNT; p++) {

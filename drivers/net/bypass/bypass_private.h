@@ -193,6 +193,9 @@ rte_eth_conf sub_conf(const rte_eth_dev *dev, uint16_t sub_port);
 
 /* bypass_hotplug.cpp */
 void schedule_reprobe(BypassPort &bp);
+/* Tries again, every 100 ms, to start an active sub-port that would not
+ * start (a VF still initialising, a memif peer not there yet). */
+void schedule_active_start(BypassPort &bp);
 
 /* bypass_stats.cpp */
 int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept;
