@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's demo: the stock dpdk-testpmd with net_bypass over a real
-# virtio backup (virtio_user <-> bypass-vhost-host, which echoes) and a
-# net_tap standing in for the VF. The tap's kernel link goes down and up
-# again, the way a VF loses carrier, and tx follows it.
+# virtio backup (virtio_user <-> bypass-vhost-host, which offers STANDBY as
+# a failover hypervisor does and echoes) and a net_tap standing in for the
+# VF. The tap's kernel link goes down and up again, the way a VF loses
+# carrier, and tx follows it; the host shows that the guest's virtio
+# device negotiated STANDBY (the first line is the probe's negotiation,
+# before net_bypass configured the port).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +27,7 @@ sock=/tmp/net-bypass-demo-$$.sock
 tap=bpdemo$$
 tap=${tap:0:15}
 "$build/app/test-bypass/bypass-vhost-host" -l 1 --no-huge -m 128 --no-pci \
-	--file-prefix "demo-host-$$" -- --socket "$sock" >"$build/demo-host.log" 2>&1 &
+	--file-prefix "demo-host-$$" -- --failover "$sock" >"$build/demo-host.log" 2>&1 &
 host=$!
 trap 'kill $host 2>/dev/null; rm -f "$sock"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
