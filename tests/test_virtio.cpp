@@ -228,13 +228,13 @@ TEST(FailoverHost, PlugsTheVfForABypassGuestAndTrafficMovesToIt)
 	 * until the first echo returns, then count a full burst. */
 	uint32_t seq = 1000;
 	ASSERT_TRUE(wait_until(
-		[&] {
-			bypass.send(pool.frames(1, seq++));
-			bool ignored;
-			return !receive(bypass.port_id(), 1, ignored).empty();
-		},
-		std::chrono::seconds(10)))
-		<< "the VF echoed nothing back";
+	    [&] {
+		    bypass.send(pool.frames(1, seq++));
+		    bool ignored;
+		    return !receive(bypass.port_id(), 1, ignored).empty();
+	    },
+	    std::chrono::seconds(10)))
+	    << "the VF echoed nothing back";
 	const unsigned sent = bypass.send(pool.frames(32));
 	ASSERT_GT(sent, 0u);
 	bool stamped;
@@ -243,6 +243,61 @@ TEST(FailoverHost, PlugsTheVfForABypassGuestAndTrafficMovesToIt)
 	EXPECT_TRUE(stamped);
 	EXPECT_GE(bypass.xstat("active_tx_good_packets"), sent);
 	EXPECT_EQ(bypass.xstat("backup_tx_good_packets"), 0u);
+}
+
+/* A planned migration as the host plays it: the VF is withdrawn (the guest
+ * sees a removal, through the EAL device monitor, and releases it), the
+ * traffic goes over virtio, the VF is offered again and the guest takes
+ * it back (its active= devargs are probed again). */
+TEST(FailoverHost, PlannedMigrationMovesTrafficToVirtioAndBack)
+{
+	const std::string vf_name = unique("net_memif_mig");
+	VhostBackend host({VhostBackend::Mode::failover_vf}, vf_name);
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	BypassDev bypass("net_bypass_mig",
+			 "backup=" + virtio_user("virtio_user_mig", host.socket(0)) + ",active=(" +
+			     vf_name + ",role=client,socket-abstract=no,socket=" +
+			     host.vf_socket(0) + ",mac=" + MAC + ")");
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	auto state = [&] {
+		rte_pmd_bypass_state s{};
+		rte_pmd_bypass_state_get(bypass.port_id(), &s);
+		return s;
+	};
+	/* Sends until an echo comes back; true once one did. */
+	uint32_t seq = 0;
+	auto echoes = [&] {
+		return wait_until(
+		    [&] {
+			    bypass.send(pool.frames(1, seq++));
+			    bool ignored;
+			    return !receive(bypass.port_id(), 1, ignored).empty();
+		    },
+		    std::chrono::seconds(10));
+	};
+	ASSERT_TRUE(wait_until([&] { return state().on_active; }, std::chrono::seconds(10)));
+	ASSERT_TRUE(echoes());
+
+	host.command("unplug");
+	ASSERT_TRUE(wait_until([&] { return !state().on_active; }, std::chrono::seconds(10)))
+	    << "the guest did not leave the VF:\n"
+	    << host.log();
+	EXPECT_TRUE(
+	    wait_until([&] { return host.log().find("VF unplugged") != std::string::npos; }));
+	const uint64_t on_virtio = bypass.xstat("backup_tx_good_packets");
+	ASSERT_TRUE(echoes()) << "no traffic over virtio while the VF was away";
+	EXPECT_GT(bypass.xstat("backup_tx_good_packets"), on_virtio);
+
+	host.command("plug");
+	ASSERT_TRUE(wait_until([&] { return state().on_active; }, std::chrono::seconds(10)))
+	    << "the guest did not take the VF back:\n"
+	    << host.log();
+	EXPECT_GE(bypass.xstat("active_attaches"), 1u);
+	const uint64_t on_vf = bypass.xstat("active_tx_good_packets");
+	ASSERT_TRUE(echoes()) << "no traffic over the VF once it was back";
+	EXPECT_GT(bypass.xstat("active_tx_good_packets"), on_vf);
 }
 
 TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)

@@ -10,10 +10,21 @@
  *                     through a relay (vhost_relay.h);
  *   --vf PATH         the failover socket before it has a VF: a memif
  *                     server on socket PATH, plugged, as QEMU does, only
- *                     once the guest negotiated STANDBY; it echoes too.
+ *                     once the guest negotiated STANDBY; it echoes too;
+ *   --vf-guest NAME   the guest's device for that VF, named in the removal
+ *                     uevent (below).
+ *
+ * Commands on standard input, one a line, play a migration:
+ *   unplug   withdraw the VFs: the memif server goes away, then a
+ *            kernel-style "remove" uevent names the guest's device (the
+ *            EAL device monitor turns it into RTE_DEV_EVENT_REMOVE, as
+ *            for a PCI VF the hypervisor unplugs). QEMU waits for the
+ *            guest to let go first; a memif VF cannot be held, and a guest
+ *            re-probing its VF at once must not find the old server;
+ *   plug     offer them again.
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
- * whether it plugged the VF.
+ * every plug and unplug.
  */
 #include <atomic>
 #include <csignal>
@@ -24,6 +35,11 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_eal.h>
@@ -49,7 +65,15 @@ std::map<std::string, std::string> vf_sockets;
 /* VFs to plug, handed from rte_vhost's thread to the main loop. */
 std::mutex plug_lock;
 std::vector<std::string> to_plug;
-std::vector<uint16_t> vf_ports;
+struct Vf {
+	std::string socket;
+	std::string name;
+	uint16_t port;
+};
+std::vector<Vf> vfs;
+std::vector<std::string> unplugged;
+std::string vf_guest_device;
+unsigned vf_count;
 
 int new_device(int vid)
 {
@@ -124,7 +148,7 @@ int serve(const std::string &path, bool failover)
 /* The VF: a memif server the guest's memif client connects to. */
 void plug_vf(const std::string &socket, rte_mempool *pool)
 {
-	const std::string name = "net_memif_vf" + std::to_string(vf_ports.size());
+	const std::string name = "net_memif_vf" + std::to_string(vf_count++);
 	uint16_t port;
 	rte_eth_conf conf{};
 	if (rte_vdev_init(name.c_str(),
@@ -137,9 +161,64 @@ void plug_vf(const std::string &socket, rte_mempool *pool)
 		printf("vhost-host: cannot plug the VF on %s\n", socket.c_str());
 		return;
 	}
-	vf_ports.push_back(port);
+	vfs.push_back({socket, name, port});
 	printf("vhost-host: VF plugged: memif server on %s\n", socket.c_str());
 	fflush(stdout);
+}
+
+/* What the kernel broadcasts when a PCI device goes away, naming the
+ * guest's device; EAL's device event monitor listens for it. */
+void send_removal_uevent(const std::string &device)
+{
+	const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return;
+	const std::string msg = "remove@/devices/" + device + '\0' + "ACTION=remove" + '\0' +
+				"SUBSYSTEM=vfio" + '\0' + "PCI_SLOT_NAME=" + device + '\0';
+	sockaddr_nl dst{};
+	dst.nl_family = AF_NETLINK;
+	dst.nl_groups = 1; /* the kernel's uevent group */
+	sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr *>(&dst), sizeof(dst));
+	close(fd);
+}
+
+void unplug_vfs()
+{
+	/* The memif server goes first: a guest that re-probes its VF at once
+	 * must not find the old one still there. */
+	for (const Vf &vf : vfs) {
+		rte_eth_dev_stop(vf.port);
+		rte_eth_dev_close(vf.port);
+		rte_vdev_uninit(vf.name.c_str());
+		unplugged.push_back(vf.socket);
+		printf("vhost-host: VF unplugged: %s\n", vf.socket.c_str());
+	}
+	vfs.clear();
+	if (!vf_guest_device.empty())
+		send_removal_uevent(vf_guest_device);
+	fflush(stdout);
+}
+
+/* Non-blocking: one command line from standard input, if any. */
+void poll_commands(rte_mempool *pool)
+{
+	static std::string line;
+	pollfd p{STDIN_FILENO, POLLIN, 0};
+	char c;
+	while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN) && read(STDIN_FILENO, &c, 1) == 1) {
+		if (c != '\n') {
+			line.push_back(c);
+			continue;
+		}
+		if (line == "unplug") {
+			unplug_vfs();
+		} else if (line == "plug") {
+			for (const std::string &socket : unplugged)
+				plug_vf(socket, pool);
+			unplugged.clear();
+		}
+		line.clear();
+	}
 }
 
 } // namespace
@@ -159,6 +238,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--vf") == 0 && i + 1 < argc && !sockets.empty() &&
 			   sockets.back().second) {
 			vf_sockets[sockets.back().first + ".vhost"] = argv[++i];
+		} else if (strcmp(argv[i], "--vf-guest") == 0 && i + 1 < argc) {
+			vf_guest_device = argv[++i];
 		} else {
 			fprintf(stderr, "vhost-host: unknown argument %s\n", argv[i]);
 			return 2;
@@ -187,17 +268,19 @@ int main(int argc, char **argv)
 		}
 	}
 
-	while (!quit.load()) {
+	for (unsigned loop = 0; !quit.load(); loop++) {
+		if (loop % 1024 == 0)
+			poll_commands(pool);
 		{
 			std::lock_guard<std::mutex> lock(plug_lock);
 			for (const std::string &socket : to_plug)
 				plug_vf(socket, pool);
 			to_plug.clear();
 		}
-		for (uint16_t port : vf_ports) {
+		for (const Vf &vf : vfs) {
 			rte_mbuf *pkts[32];
-			const uint16_t n = rte_eth_rx_burst(port, 0, pkts, 32);
-			const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+			const uint16_t n = rte_eth_rx_burst(vf.port, 0, pkts, 32);
+			const uint16_t sent = rte_eth_tx_burst(vf.port, 0, pkts, n);
 			if (sent < n)
 				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		}
@@ -216,9 +299,9 @@ int main(int argc, char **argv)
 		rte_vhost_driver_unregister(
 		    (socket.second ? socket.first + ".vhost" : socket.first).c_str());
 	relays.clear();
-	for (uint16_t port : vf_ports) {
-		rte_eth_dev_stop(port);
-		rte_eth_dev_close(port);
+	for (const Vf &vf : vfs) {
+		rte_eth_dev_stop(vf.port);
+		rte_eth_dev_close(vf.port);
 	}
 	rte_eal_cleanup();
 	return 0;

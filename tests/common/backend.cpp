@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace bypass_test {
 
-VhostBackend::VhostBackend(std::vector<Mode> modes)
+VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest)
 {
 	const std::string prefix = unique("vhost");
 	std::vector<std::string> args = {
@@ -38,10 +38,19 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		}
 	}
 
+	if (!vf_guest.empty()) {
+		args.push_back("--vf-guest");
+		args.push_back(vf_guest);
+	}
 	log_ = prefix + ".log";
+	int pipe_fds[2];
+	if (pipe(pipe_fds) != 0)
+		return;
 	pid_ = fork();
 	if (pid_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+		dup2(pipe_fds[0], STDIN_FILENO);
+		close(pipe_fds[1]);
 		FILE *out = freopen(log_.c_str(), "w", stdout);
 		dup2(fileno(out), STDERR_FILENO);
 		std::vector<char *> argv;
@@ -51,6 +60,8 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 		execvp(argv[0], argv.data());
 		_exit(127);
 	}
+	close(pipe_fds[0]);
+	commands_ = pipe_fds[1];
 	ready_ = pid_ > 0 && wait_until(
 				 [&] {
 					 for (const auto &s : sockets_)
@@ -63,6 +74,8 @@ VhostBackend::VhostBackend(std::vector<Mode> modes)
 
 VhostBackend::~VhostBackend()
 {
+	if (commands_ >= 0)
+		close(commands_);
 	if (pid_ <= 0)
 		return;
 	kill(pid_, SIGINT);
@@ -76,6 +89,13 @@ VhostBackend::~VhostBackend()
 		fs::remove(sockets_[i]);
 		fs::remove(vf_socket(i));
 	}
+}
+
+void VhostBackend::command(const std::string &line)
+{
+	const std::string text = line + "\n";
+	if (write(commands_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+		fprintf(stderr, "cannot send '%s' to the host\n", line.c_str());
 }
 
 std::string VhostBackend::log() const

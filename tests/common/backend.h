@@ -17,7 +17,9 @@ public:
 	/* failover_vf: a failover socket whose VF (a memif server on
 	 * vf_socket()) the host plugs once the guest negotiated STANDBY. */
 	enum class Mode { echo, failover, failover_vf };
-	explicit VhostBackend(std::vector<Mode> sockets);
+	/* vf_guest: the guest's device name for its VF, named in the removal
+	 * uevent the host sends on "unplug". */
+	explicit VhostBackend(std::vector<Mode> sockets, const std::string &vf_guest = "");
 	~VhostBackend();
 	VhostBackend(const VhostBackend &) = delete;
 	VhostBackend &operator=(const VhostBackend &) = delete;
@@ -27,11 +29,14 @@ public:
 	std::string vf_socket(int i) const { return sockets_.at(i) + ".vf"; }
 	/* What the host printed so far (it logs what each guest negotiated). */
 	std::string log() const;
+	/* A line on the host's standard input: "unplug" or "plug". */
+	void command(const std::string &line);
 
 private:
 	std::vector<std::string> sockets_;
 	std::string log_;
 	pid_t pid_ = -1;
+	int commands_ = -1;
 	bool ready_ = false;
 };
 
