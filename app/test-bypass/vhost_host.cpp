@@ -12,15 +12,17 @@
  *                     server on socket PATH, plugged, as QEMU does, only
  *                     once the guest negotiated STANDBY; it echoes too;
  *   --vf-guest NAME   the guest's device for that VF, named in the removal
- *                     uevent (below).
+ *                     uevent (below);
+ *   --traffic PPS     send the guest sequence-numbered frames at PPS, over
+ *                     the VF while it is plugged and up, over virtio
+ *                     otherwise, and report their echoes (lab_traffic.h);
+ *                     the summary line comes at exit (SIGINT).
  *
  * Commands on standard input, one a line, play a migration:
- *   unplug   withdraw the VFs: the memif server goes away, then a
- *            kernel-style "remove" uevent names the guest's device (the
- *            EAL device monitor turns it into RTE_DEV_EVENT_REMOVE, as
- *            for a PCI VF the hypervisor unplugs). QEMU waits for the
- *            guest to let go first; a memif VF cannot be held, and a guest
- *            re-probing its VF at once must not find the old server;
+ *   unplug   withdraw the VFs: a kernel-style "remove" uevent names the
+ *            guest's device (the EAL device monitor turns it into
+ *            RTE_DEV_EVENT_REMOVE, as for a PCI VF the hypervisor
+ *            unplugs); once the guest let go, the memif server goes;
  *   plug     offer them again.
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
@@ -29,6 +31,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -42,11 +45,13 @@
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
+#include "lab_traffic.h"
 #include "vhost_relay.h"
 
 namespace {
@@ -184,9 +189,20 @@ void send_removal_uevent(const std::string &device)
 
 void unplug_vfs()
 {
-	/* The memif server goes first: a guest that re-probes its VF at once
-	 * must not find the old one still there. */
+	/* As QEMU does: ask the guest to let go, wait until it did (its memif
+	 * client disconnects), then take the device away. A memif peer that
+	 * vanishes under a bursting client can crash it, like a surprise
+	 * removal; and the guest re-probes its VF only later. */
+	if (!vf_guest_device.empty())
+		send_removal_uevent(vf_guest_device);
 	for (const Vf &vf : vfs) {
+		rte_eth_link link{};
+		for (int ms = 0; ms < 1000; ms++) {
+			if (rte_eth_link_get_nowait(vf.port, &link) == 0 &&
+			    link.link_status == RTE_ETH_LINK_DOWN)
+				break;
+			rte_delay_ms(1);
+		}
 		rte_eth_dev_stop(vf.port);
 		rte_eth_dev_close(vf.port);
 		rte_vdev_uninit(vf.name.c_str());
@@ -194,9 +210,23 @@ void unplug_vfs()
 		printf("vhost-host: VF unplugged: %s\n", vf.socket.c_str());
 	}
 	vfs.clear();
-	if (!vf_guest_device.empty())
-		send_removal_uevent(vf_guest_device);
 	fflush(stdout);
+}
+
+/* Takes the lab's own frames out of `pkts` (freed, recorded); returns how
+ * many others are left at the front, to be echoed. */
+uint16_t keep_foreign(LabTraffic *traffic, rte_mbuf **pkts, uint16_t n, LabTraffic::Path path)
+{
+	if (traffic == nullptr)
+		return n;
+	uint16_t kept = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (traffic->consume(pkts[i], path))
+			rte_pktmbuf_free(pkts[i]);
+		else
+			pkts[kept++] = pkts[i];
+	}
+	return kept;
 }
 
 /* Non-blocking: one command line from standard input, if any. */
@@ -231,6 +261,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	std::vector<std::pair<std::string, bool>> sockets;
+	uint64_t traffic_pps = 0;
 	for (int i = consumed + 1; i < argc; i++) {
 		const bool failover = strcmp(argv[i], "--failover") == 0;
 		if ((failover || strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {
@@ -240,6 +271,8 @@ int main(int argc, char **argv)
 			vf_sockets[sockets.back().first + ".vhost"] = argv[++i];
 		} else if (strcmp(argv[i], "--vf-guest") == 0 && i + 1 < argc) {
 			vf_guest_device = argv[++i];
+		} else if (strcmp(argv[i], "--traffic") == 0 && i + 1 < argc) {
+			traffic_pps = strtoull(argv[++i], nullptr, 10);
 		} else {
 			fprintf(stderr, "vhost-host: unknown argument %s\n", argv[i]);
 			return 2;
@@ -268,18 +301,46 @@ int main(int argc, char **argv)
 		}
 	}
 
+	std::unique_ptr<LabTraffic> traffic;
+	if (traffic_pps != 0)
+		traffic = std::make_unique<LabTraffic>(traffic_pps, pool);
+	bool vf_up = false;
 	for (unsigned loop = 0; !quit.load(); loop++) {
-		if (loop % 1024 == 0)
+		if (loop % 1024 == 0) {
 			poll_commands(pool);
+			rte_eth_link link{};
+			vf_up = !vfs.empty() &&
+				rte_eth_link_get_nowait(vfs.front().port, &link) == 0 &&
+				link.link_status == RTE_ETH_LINK_UP;
+			if (traffic)
+				traffic->tick();
+		}
 		{
 			std::lock_guard<std::mutex> lock(plug_lock);
 			for (const std::string &socket : to_plug)
 				plug_vf(socket, pool);
 			to_plug.clear();
 		}
+		int vid_up = -1;
+		for (unsigned vid = 0; vid < MAX_VIDS; vid++)
+			if (running[vid].load())
+				vid_up = vid;
+		if (traffic && vid_up >= 0) {
+			rte_mbuf *pkts[32];
+			const uint16_t n = traffic->generate(pkts, 32);
+			if (vf_up) {
+				const uint16_t sent =
+				    rte_eth_tx_burst(vfs.front().port, 0, pkts, n);
+				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+			} else {
+				rte_vhost_enqueue_burst(vid_up, GUEST_RXQ, pkts, n); /* copies */
+				rte_pktmbuf_free_bulk(pkts, n);
+			}
+		}
 		for (const Vf &vf : vfs) {
 			rte_mbuf *pkts[32];
-			const uint16_t n = rte_eth_rx_burst(vf.port, 0, pkts, 32);
+			uint16_t n = rte_eth_rx_burst(vf.port, 0, pkts, 32);
+			n = keep_foreign(traffic.get(), pkts, n, LabTraffic::VF);
 			const uint16_t sent = rte_eth_tx_burst(vf.port, 0, pkts, n);
 			if (sent < n)
 				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -288,13 +349,16 @@ int main(int argc, char **argv)
 			if (!running[vid].load())
 				continue;
 			rte_mbuf *pkts[32];
-			const uint16_t n = rte_vhost_dequeue_burst(vid, GUEST_TXQ, pool, pkts, 32);
+			uint16_t n = rte_vhost_dequeue_burst(vid, GUEST_TXQ, pool, pkts, 32);
+			n = keep_foreign(traffic.get(), pkts, n, LabTraffic::VIRTIO);
 			if (n == 0)
 				continue;
 			rte_vhost_enqueue_burst(vid, GUEST_RXQ, pkts, n); /* copies */
 			rte_pktmbuf_free_bulk(pkts, n);
 		}
 	}
+	if (traffic)
+		traffic->summary();
 	for (const auto &socket : sockets)
 		rte_vhost_driver_unregister(
 		    (socket.second ? socket.first + ".vhost" : socket.first).c_str());

@@ -20,7 +20,9 @@ namespace bypass {
 
 namespace {
 
-constexpr std::chrono::microseconds REPROBE_FIRST{1000};
+/* A VF that was unplugged comes back after a migration, seconds later:
+ * no point asking every millisecond, nor in finding the old one. */
+constexpr std::chrono::microseconds REPROBE_FIRST{100 * 1000};
 constexpr std::chrono::microseconds REPROBE_MAX{1000 * 1000};
 
 uint64_t us_since(uint64_t tsc)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The failover lab: bypass-vhost-host plays the hypervisor (a virtio device
+# offering STANDBY, a memif VF plugged only for a STANDBY guest, traffic
+# with sequence numbers), the stock dpdk-testpmd with net_bypass is the
+# guest and echoes it back. Each migration withdraws the VF (the guest sees
+# a removal), runs on virtio for a while, and offers the VF again.
+#   MIGRATIONS=N (3)  PAUSE=seconds on virtio (2)  PPS=frames a second (20000)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+BUILD=$build "$top/scripts/build.sh"
+migrations=${MIGRATIONS:-3}
+pause=${PAUSE:-2}
+pps=${PPS:-20000}
+
+plugin=$build/drivers/net/bypass/librte_net_bypass.so
+case "$(cd "$(dirname "$plugin")" && pwd)" in
+/tmp/* | /var/tmp/* | /dev/shm/*) # EAL refuses plugins under world-writable directories
+	mkdir -p -m 700 "$HOME/.cache/net_bypass"
+	cp "$plugin" "$HOME/.cache/net_bypass/"
+	plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
+	;;
+esac
+
+run=$(mktemp -d /tmp/net-bypass-lab.XXXXXX)
+sock=$run/virtio.sock
+mkfifo "$run/host.cmd"
+exec 3<>"$run/host.cmd"
+mac=02:00:00:00:00:01
+
+"$build/app/test-bypass/bypass-vhost-host" -l 1 --no-huge -m 256 --no-pci \
+	--file-prefix "lab-host-$$" -- --failover "$sock" --vf "$sock.vf" \
+	--vf-guest net_memif0 --traffic "$pps" <&3 >"$run/host.log" 2>&1 &
+host=$!
+guest=
+cleanup() {
+	[ -n "$guest" ] && kill -INT "$guest" 2>/dev/null
+	kill -INT "$host" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+
+dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "lab-guest-$$" -d "$plugin" \
+	--vdev "net_bypass0,backup=(virtio_user0,path=$sock,queues=1,cq=1,mac=$mac),active=(net_memif0,role=client,socket-abstract=no,socket=$sock.vf,mac=$mac)" \
+	--log-level pmd.net.bypass:info \
+	-- --forward-mode=io --auto-start --stats-period=3600 --total-num-mbufs=8192 \
+	>"$run/guest.log" 2>&1 &
+guest=$!
+
+tail -n +1 -f "$run/host.log" --pid=$$ | grep --line-buffered -E "^lab:|VF (un)?plugged|guest negotiated|not plugging" &
+sleep 5
+for i in $(seq "$migrations"); do
+	printf '\n== migration %d: the host withdraws the VF\n' "$i"
+	echo unplug >&3
+	sleep "$pause"
+	printf '\n== migration %d: the destination offers a VF again\n' "$i"
+	echo plug >&3
+	sleep 3
+done
+kill -INT "$host"
+wait "$host" 2>/dev/null || true
+sleep 0.2
+grep "lab summary" "$run/host.log"
+echo "logs: $run"
