@@ -1,64 +1,81 @@
 #!/usr/bin/env bash
-# The README's demo: the stock dpdk-testpmd with net_bypass over a real
-# virtio backup (virtio_user <-> bypass-vhost-host, which offers STANDBY as
-# a failover hypervisor does and echoes) and a net_tap standing in for the
-# VF. The tap's kernel link goes down and up again, the way a VF loses
-# carrier, and tx follows it; the host shows that the guest's virtio
-# device negotiated STANDBY (the first line is the probe's negotiation,
-# before net_bypass configured the port).
+# The README's demo, the failover lab: bypass-vhost-host plays the
+# hypervisor (a virtio device offering STANDBY, a memif VF plugged only for
+# a guest that negotiated STANDBY, traffic with sequence numbers), the
+# stock dpdk-testpmd with net_bypass is the guest and echoes it back. Each
+# migration withdraws the VF (the guest sees a removal), runs on virtio for
+# a while, and offers the VF again; a summary table ends it.
+#   MIGRATIONS=N (3)  PAUSE=seconds on virtio (2)  PPS=frames a second (20000)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 BUILD=$build "$top/scripts/build.sh"
+migrations=${MIGRATIONS:-3}
+pause=${PAUSE:-2}
+pps=${PPS:-20000}
 
-# EAL refuses a -d plugin under a world-writable directory (/tmp).
 plugin=$build/drivers/net/bypass/librte_net_bypass.so
-for d in "$(dirname "$plugin")" $(cd "$(dirname "$plugin")" && while [ "$PWD" != / ]; do cd ..; echo "$PWD"; done); do
-	if [ -n "$(find "$d" -maxdepth 0 -perm -o+w)" ]; then
-		mkdir -p -m 700 "$HOME/.cache/net_bypass"
-		cp "$plugin" "$HOME/.cache/net_bypass/"
-		plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
-		break
-	fi
-done
+case "$(cd "$(dirname "$plugin")" && pwd)" in
+/tmp/* | /var/tmp/* | /dev/shm/*) # EAL refuses plugins under world-writable directories
+	mkdir -p -m 700 "$HOME/.cache/net_bypass"
+	cp "$plugin" "$HOME/.cache/net_bypass/"
+	plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
+	;;
+esac
 
-sock=/tmp/net-bypass-demo-$$.sock
-tap=bpdemo$$
-tap=${tap:0:15}
-"$build/app/test-bypass/bypass-vhost-host" -l 1 --no-huge -m 128 --no-pci \
-	--file-prefix "demo-host-$$" -- --failover "$sock" >"$build/demo-host.log" 2>&1 &
+run=$(mktemp -d /tmp/net-bypass-lab.XXXXXX)
+sock=$run/virtio.sock
+mkfifo "$run/host.cmd"
+exec 3<>"$run/host.cmd"
+mac=02:00:00:00:00:01
+
+"$build/app/test-bypass/bypass-vhost-host" -l 1 --no-huge -m 256 --no-pci \
+	--file-prefix "lab-host-$$" -- --failover "$sock" --vf "$sock.vf" \
+	--vf-guest net_memif0 --traffic "$pps" <&3 >"$run/host.log" 2>&1 &
 host=$!
-trap 'kill $host 2>/dev/null; rm -f "$sock"' EXIT
+guest=
+cleanup() {
+	[ -n "$guest" ] && kill -INT "$guest" 2>/dev/null
+	kill -INT "$host" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
-phase() { # $1: what just happened; counts packets per path for 2 s
-	say "$1"
-	echo "clear port xstats 0"
-	sleep 2
-	echo "show port xstats 0"
-	sleep 0.2
-}
+dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "lab-guest-$$" -d "$plugin" \
+	--vdev "net_bypass0,backup=(virtio_user0,path=$sock,queues=1,cq=1,mac=$mac),active=(net_memif0,role=client,socket-abstract=no,socket=$sock.vf,mac=$mac)" \
+	--log-level pmd.net.bypass:info \
+	-- --forward-mode=io --auto-start --stats-period=3600 --total-num-mbufs=8192 \
+	>"$run/guest.log" 2>&1 &
+guest=$!
 
-{
-	echo "set fwd txonly"
-	echo "start"
-	sleep 3 # testpmd starting up
-	phase "VF ($tap) up: tx on the active path"
-	ip link set dev "$tap" down
-	phase "VF link down (ip link set $tap down): tx falls back to virtio"
-	ip link set dev "$tap" up
-	phase "VF link up again: tx back on the VF"
-	echo "stop"
-	echo "quit"
-} | stdbuf -oL dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "demo-$$" -d "$plugin" \
-	--vdev "net_bypass0,backup=(virtio_user0,path=$sock,queues=1,cq=1,mac=02:00:00:00:00:01),active=(net_tap0,iface=$tap)" \
-	-- -i --total-num-mbufs=8192 2>&1 |
-	awk '/^ *(active|backup)_tx_good_packets:/ { sub(":", "", $1); n[$1] = $2 }
-	     /^ *tx_path_switches:/ {
-		printf "   in 2 s: %12s packets on the VF, %12s on virtio\n",
-			n["active_tx_good_packets"], n["backup_tx_good_packets"]; fflush() }
-	     /net_bypass: / || /guest negotiated/ { print; fflush() }'
-echo
-grep -h "guest negotiated" "$build/demo-host.log" | sed 's/^/host: /' 
+tail -n +1 -f "$run/host.log" --pid=$$ | grep --line-buffered -E "^lab:|VF (un)?plugged|guest negotiated|not plugging" &
+sleep 5
+echo start >&3
+sleep 2
+for i in $(seq "$migrations"); do
+	printf '\n== migration %d: the host withdraws the VF\n' "$i"
+	echo unplug >&3
+	sleep "$pause"
+	printf '\n== migration %d: the destination offers a VF again\n' "$i"
+	echo plug >&3
+	sleep 3
+done
+echo stop >&3
+sleep 0.5 # the last echoes
+# The guest goes first: a memif peer vanishing under it is a surprise
+# removal, which is not what this demo shows.
+kill -0 "$guest" 2>/dev/null && survived=yes || survived="NO (see $run/guest.log)"
+kill -INT "$guest" 2>/dev/null
+wait "$guest" 2>/dev/null || true
+guest=
+kill -INT "$host"
+wait "$host" 2>/dev/null || true
+sleep 0.2
+sed -n 's/^lab summary: //p' "$run/host.log" | tr ',' '\n' | sed 's/^ *//' |
+	awk -v m="$migrations" -v s="$survived" '
+	BEGIN { printf "\n%-28s %s\n", "migrations", m; printf "%-28s %s\n", "guest still running", s }
+	{ v = $NF; $NF = ""; printf "%-28s %s\n", $0, v }'
+grep "lab: switch" "$run/host.log" | sed 's/^lab: /  /'
+echo "logs: $run"

@@ -33,6 +33,8 @@ LabTraffic::LabTraffic(uint64_t pps, rte_mempool *pool)
 
 uint16_t LabTraffic::generate(rte_mbuf **pkts, uint16_t max)
 {
+	if (!running_)
+		return 0;
 	const uint64_t now = rte_get_tsc_cycles();
 	if (next_tsc_ == 0)
 		next_tsc_ = now;
@@ -104,7 +106,7 @@ uint64_t LabTraffic::summary() const
 	const uint64_t lost = sent_ > back ? sent_ - back : 0;
 	printf("lab summary: sent %" PRIu64 ", back on the VF %" PRIu64 ", on virtio %" PRIu64
 	       ", lost %" PRIu64 ", duplicates %" PRIu64 ", switches %" PRIu64
-	       ", largest gap %" PRIu64 " us\n",
+	       ", largest gap (us) %" PRIu64 "\n",
 	       sent_, received_[VF], received_[VIRTIO], lost, dups_, switches_, max_gap_us_);
 	fflush(stdout);
 	return lost;

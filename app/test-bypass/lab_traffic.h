@@ -20,6 +20,14 @@ public:
 
 	LabTraffic(uint64_t pps, rte_mempool *pool);
 
+	/* Sending starts and stops on command, so that what the guest
+	 * misses while it starts or stops does not count as lost. */
+	void start()
+	{
+		running_ = true;
+		next_tsc_ = 0;
+	}
+	void stop() { running_ = false; }
 	/* The frames due now (paced by the TSC), at most `max`. */
 	uint16_t generate(rte_mbuf **pkts, uint16_t max);
 	/* True if `m` is one of ours coming back (recorded; the caller frees
@@ -33,6 +41,7 @@ public:
 private:
 	static constexpr uint16_t ETHERTYPE = 0x88b5; /* local experimental */
 
+	bool running_ = false;
 	uint64_t interval_; /* TSC cycles between two frames */
 	uint64_t next_tsc_ = 0;
 	rte_mempool *pool_;

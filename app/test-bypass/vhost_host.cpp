@@ -23,7 +23,8 @@
  *            guest's device (the EAL device monitor turns it into
  *            RTE_DEV_EVENT_REMOVE, as for a PCI VF the hypervisor
  *            unplugs); once the guest let go, the memif server goes;
- *   plug     offer them again.
+ *   plug     offer them again;
+ *   start, stop   the traffic of --traffic.
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
  * every plug and unplug.
@@ -230,7 +231,7 @@ uint16_t keep_foreign(LabTraffic *traffic, rte_mbuf **pkts, uint16_t n, LabTraff
 }
 
 /* Non-blocking: one command line from standard input, if any. */
-void poll_commands(rte_mempool *pool)
+void poll_commands(rte_mempool *pool, LabTraffic *traffic)
 {
 	static std::string line;
 	pollfd p{STDIN_FILENO, POLLIN, 0};
@@ -246,6 +247,10 @@ void poll_commands(rte_mempool *pool)
 			for (const std::string &socket : unplugged)
 				plug_vf(socket, pool);
 			unplugged.clear();
+		} else if (line == "start" && traffic != nullptr) {
+			traffic->start();
+		} else if (line == "stop" && traffic != nullptr) {
+			traffic->stop();
 		}
 		line.clear();
 	}
@@ -307,7 +312,7 @@ int main(int argc, char **argv)
 	bool vf_up = false;
 	for (unsigned loop = 0; !quit.load(); loop++) {
 		if (loop % 1024 == 0) {
-			poll_commands(pool);
+			poll_commands(pool, traffic.get());
 			rte_eth_link link{};
 			vf_up = !vfs.empty() &&
 				rte_eth_link_get_nowait(vfs.front().port, &link) == 0 &&
