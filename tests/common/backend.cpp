@@ -2,6 +2,7 @@
 #include "backend.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +19,8 @@ namespace fs = std::filesystem;
 
 namespace bypass_test {
 
-VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest)
+VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest,
+			   unsigned traffic_pps)
 {
 	const std::string prefix = unique("vhost");
 	std::vector<std::string> args = {
@@ -41,6 +43,10 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest)
 	if (!vf_guest.empty()) {
 		args.push_back("--vf-guest");
 		args.push_back(vf_guest);
+	}
+	if (traffic_pps != 0) {
+		args.push_back("--traffic");
+		args.push_back(std::to_string(traffic_pps));
 	}
 	log_ = prefix + ".log";
 	int pipe_fds[2];
@@ -74,8 +80,18 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest)
 
 VhostBackend::~VhostBackend()
 {
+	stop();
+	for (size_t i = 0; i < sockets_.size(); i++) {
+		fs::remove(sockets_[i]);
+		fs::remove(vf_socket(i));
+	}
+}
+
+void VhostBackend::stop()
+{
 	if (commands_ >= 0)
 		close(commands_);
+	commands_ = -1;
 	if (pid_ <= 0)
 		return;
 	kill(pid_, SIGINT);
@@ -85,10 +101,7 @@ VhostBackend::~VhostBackend()
 		kill(pid_, SIGKILL);
 		waitpid(pid_, &status, 0);
 	}
-	for (size_t i = 0; i < sockets_.size(); i++) {
-		fs::remove(sockets_[i]);
-		fs::remove(vf_socket(i));
-	}
+	pid_ = -1;
 }
 
 void VhostBackend::command(const std::string &line)
@@ -117,6 +130,45 @@ CommandResult run_command(const std::string &cmd)
 	const int status = pclose(p);
 	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	return r;
+}
+
+TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log)
+{
+	/* A sanitized plugin needs the sanitizer runtime preloaded. */
+	const char *env = getenv("BYPASS_TESTPMD_ENV");
+	const std::string cmd =
+	    std::string("exec env ") + (env != nullptr ? env : "") +
+	    " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + unique("guest") +
+	    " -d " + plugin_path() + " " + vdevs +
+	    " --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
+	    "--stats-period=3600 --total-num-mbufs=8192 >" +
+	    log + " 2>&1";
+	pid_ = fork();
+	if (pid_ == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+		_exit(127);
+	}
+}
+
+bool TestpmdGuest::running() const
+{
+	return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+bool TestpmdGuest::stop()
+{
+	if (pid_ <= 0)
+		return false;
+	kill(pid_, SIGINT);
+	int status = 0;
+	if (!wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+			std::chrono::seconds(10))) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, &status, 0);
+	}
+	pid_ = -1;
+	return WIFEXITED(status);
 }
 
 } // namespace bypass_test

@@ -19,7 +19,8 @@ public:
 	enum class Mode { echo, failover, failover_vf };
 	/* vf_guest: the guest's device name for its VF, named in the removal
 	 * uevent the host sends on "unplug". */
-	explicit VhostBackend(std::vector<Mode> sockets, const std::string &vf_guest = "");
+	explicit VhostBackend(std::vector<Mode> sockets, const std::string &vf_guest = "",
+			      unsigned traffic_pps = 0);
 	~VhostBackend();
 	VhostBackend(const VhostBackend &) = delete;
 	VhostBackend &operator=(const VhostBackend &) = delete;
@@ -29,8 +30,11 @@ public:
 	std::string vf_socket(int i) const { return sockets_.at(i) + ".vf"; }
 	/* What the host printed so far (it logs what each guest negotiated). */
 	std::string log() const;
-	/* A line on the host's standard input: "unplug" or "plug". */
+	/* A line on the host's standard input: "unplug", "plug", "start",
+	 * "stop". */
 	void command(const std::string &line);
+	/* Stops the host (it prints its traffic summary as it exits). */
+	void stop();
 
 private:
 	std::vector<std::string> sockets_;
@@ -47,5 +51,23 @@ struct CommandResult {
 	int status;
 };
 CommandResult run_command(const std::string &cmd);
+
+/* The stock dpdk-testpmd as a guest, in its own process: forwarding
+ * (io: what it receives on its one port goes back out of it) until it is
+ * stopped. */
+class TestpmdGuest {
+public:
+	TestpmdGuest(const std::string &vdevs, const std::string &log);
+	~TestpmdGuest() { stop(); }
+	TestpmdGuest(const TestpmdGuest &) = delete;
+	TestpmdGuest &operator=(const TestpmdGuest &) = delete;
+
+	bool running() const;
+	/* SIGINT, then wait; returns true if it exited on its own terms. */
+	bool stop();
+
+private:
+	pid_t pid_ = -1;
+};
 
 } // namespace bypass_test
