@@ -24,7 +24,9 @@
  *            RTE_DEV_EVENT_REMOVE, as for a PCI VF the hypervisor
  *            unplugs); once the guest let go, the memif server goes;
  *   plug     offer them again;
- *   start, stop   the traffic of --traffic.
+ *   start, stop   the traffic of --traffic;
+ *   restart-vhost the failover sockets' vhost-user backends go away and
+ *            come back (the guest's virtio device loses its backend).
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
  * every plug and unplug.
@@ -151,6 +153,27 @@ int serve(const std::string &path, bool failover)
 	return 0;
 }
 
+/* The vhost-user backend goes away and comes back, as when the hypervisor's
+ * vhost process restarts: the guest's virtio device loses its backend. */
+void restart_vhost()
+{
+	std::vector<std::string> paths;
+	for (unsigned vid = 0; vid < MAX_VIDS; vid++)
+		running[vid].store(false);
+	for (const auto &relay : relays)
+		paths.push_back(relay.first);
+	for (const std::string &path : paths) {
+		rte_vhost_driver_unregister(path.c_str());
+		if (rte_vhost_driver_register(path.c_str(), 0) != 0 ||
+		    rte_vhost_driver_callback_register(path.c_str(), &device_ops) != 0 ||
+		    rte_vhost_driver_start(path.c_str()) != 0)
+			printf("vhost-host: cannot restart %s\n", path.c_str());
+		else
+			printf("vhost-host: vhost backend restarted: %s\n", path.c_str());
+	}
+	fflush(stdout);
+}
+
 /* The VF: a memif server the guest's memif client connects to. */
 void plug_vf(const std::string &socket, rte_mempool *pool)
 {
@@ -247,6 +270,8 @@ void poll_commands(rte_mempool *pool, LabTraffic *traffic)
 			for (const std::string &socket : unplugged)
 				plug_vf(socket, pool);
 			unplugged.clear();
+		} else if (line == "restart-vhost") {
+			restart_vhost();
 		} else if (line == "start" && traffic != nullptr) {
 			traffic->start();
 		} else if (line == "stop" && traffic != nullptr) {
