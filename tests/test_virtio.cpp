@@ -187,11 +187,7 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
 	uint16_t port;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
-	rte_eth_conf conf{};
-	ASSERT_EQ(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool.get()), 0);
-	ASSERT_EQ(rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), nullptr), 0);
-	ASSERT_EQ(rte_eth_dev_start(port), 0);
+	ASSERT_EQ(start_port(port, pool), 0);
 	EXPECT_TRUE(
 	    wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
 	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
@@ -309,11 +305,7 @@ TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)
 	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
 	uint16_t port;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
-	rte_eth_conf conf{};
-	ASSERT_EQ(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool.get()), 0);
-	ASSERT_EQ(rte_eth_tx_queue_setup(port, 0, 256, rte_socket_id(), nullptr), 0);
-	ASSERT_EQ(rte_eth_dev_start(port), 0);
+	ASSERT_EQ(start_port(port, pool), 0);
 	EXPECT_TRUE(wait_until([&] {
 		return host.log().find("not plugging the VF") != std::string::npos;
 	})) << host.log();

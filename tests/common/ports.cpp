@@ -120,14 +120,18 @@ BypassDev::~BypassDev()
 
 int BypassDev::start(const Mempool &pool, uint16_t queues, const rte_eth_conf &conf)
 {
-	int ret = rte_eth_dev_configure(port_id_, queues, queues, &conf);
+	return start_port(port_id_, pool, queues, conf);
+}
+
+int start_port(uint16_t port, const Mempool &pool, uint16_t queues, const rte_eth_conf &conf)
+{
+	int ret = rte_eth_dev_configure(port, queues, queues, &conf);
 	for (uint16_t q = 0; ret == 0 && q < queues; q++) {
-		ret =
-		    rte_eth_rx_queue_setup(port_id_, q, 256, rte_socket_id(), nullptr, pool.get());
+		ret = rte_eth_rx_queue_setup(port, q, 256, rte_socket_id(), nullptr, pool.get());
 		if (ret == 0)
-			ret = rte_eth_tx_queue_setup(port_id_, q, 256, rte_socket_id(), nullptr);
+			ret = rte_eth_tx_queue_setup(port, q, 256, rte_socket_id(), nullptr);
 	}
-	return ret == 0 ? rte_eth_dev_start(port_id_) : ret;
+	return ret == 0 ? rte_eth_dev_start(port) : ret;
 }
 
 uint64_t BypassDev::xstat(const char *name) const

@@ -85,6 +85,11 @@ private:
 	uint16_t port_id_ = RTE_MAX_ETHPORTS;
 };
 
+/* Configures `port` with `queues` queue pairs of 256 descriptors, sets
+ * them up and starts it; 0 or the first error. */
+int start_port(uint16_t port, const Mempool &pool, uint16_t queues = 1,
+	       const rte_eth_conf &conf = {});
+
 /* Every port id RTE_ETH_FOREACH_DEV shows the application. */
 std::vector<uint16_t> visible_ports();
 
