@@ -16,15 +16,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# EAL refuses a -d plugin under a world-writable directory.
-plugin=$build/drivers/net/bypass/librte_net_bypass.so
-case "$(cd "$(dirname "$plugin")" && pwd)" in
-/tmp/* | /var/tmp/* | /dev/shm/*)
-	mkdir -p -m 700 "$HOME/.cache/net_bypass"
-	cp "$plugin" "$HOME/.cache/net_bypass/"
-	plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
-	;;
-esac
+. "$top/scripts/plugin.sh"
+plugin=$(staged_plugin "$build")
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 # Debian's python3, which has the python3-matplotlib just installed.
 /usr/bin/python3 "$top/scripts/bench.py" "$build" "$plugin"

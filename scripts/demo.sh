@@ -15,14 +15,8 @@ migrations=${MIGRATIONS:-3}
 pause=${PAUSE:-2}
 pps=${PPS:-20000}
 
-plugin=$build/drivers/net/bypass/librte_net_bypass.so
-case "$(cd "$(dirname "$plugin")" && pwd)" in
-/tmp/* | /var/tmp/* | /dev/shm/*) # EAL refuses plugins under world-writable directories
-	mkdir -p -m 700 "$HOME/.cache/net_bypass"
-	cp "$plugin" "$HOME/.cache/net_bypass/"
-	plugin=$HOME/.cache/net_bypass/librte_net_bypass.so
-	;;
-esac
+. "$top/scripts/plugin.sh"
+plugin=$(staged_plugin "$build")
 
 run=$(mktemp -d /tmp/net-bypass-lab.XXXXXX)
 sock=$run/virtio.sock

@@ -67,13 +67,6 @@ int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 	return 0;
 }
 
-bool is_virtio_user(uint16_t port)
-{
-	rte_eth_dev_info info{};
-	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
-	       strcmp(info.driver_name, "net_virtio_user") == 0;
-}
-
 int dev_configure(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
@@ -82,7 +75,7 @@ int dev_configure(rte_eth_dev *dev) noexcept
 	 * the guest to release it. */
 	const uint16_t backup = bp.sub[PATH_BACKUP].port_id();
 	const bool standby =
-	    is_virtio_user(backup) && bypass_virtio_user_standby_prepare(backup) == 1;
+	    driver_is(backup, "net_virtio_user") && bypass_virtio_user_standby_prepare(backup) == 1;
 	const int ret = mirror(bp, "configure", [&](uint16_t port) {
 		const rte_eth_conf conf = sub_conf(dev, port);
 		return rte_eth_dev_configure(port, dev->data->nb_rx_queues, dev->data->nb_tx_queues,

@@ -21,13 +21,16 @@ const char *path_name(unsigned path)
 	return path == PATH_BACKUP ? "backup" : "active";
 }
 
-bool is_virtio(uint16_t port)
+bool driver_is(uint16_t port, const char *driver)
 {
 	rte_eth_dev_info info{};
-	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == nullptr)
-		return false;
-	return strcmp(info.driver_name, "net_virtio") == 0 ||
-	       strcmp(info.driver_name, "net_virtio_user") == 0;
+	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
+	       strcmp(info.driver_name, driver) == 0;
+}
+
+bool is_virtio(uint16_t port)
+{
+	return driver_is(port, "net_virtio") || driver_is(port, "net_virtio_user");
 }
 
 std::string mac_str(const rte_ether_addr &mac)

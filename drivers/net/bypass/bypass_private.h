@@ -152,6 +152,8 @@ inline BypassPort &port_of(rte_eth_dev *dev)
 }
 
 /* bypass_port.cpp */
+/* Whether `port` is driven by the PMD named `driver` ("net_virtio_user"). */
+bool driver_is(uint16_t port, const char *driver);
 bool is_virtio(uint16_t port);
 std::string mac_str(const rte_ether_addr &mac);
 /* Completes a port whose sub-ports are attached and publishes it. */
