@@ -158,6 +158,34 @@ TEST_F(VirtioPair, MtuPromiscMacListAndVlanFilterReachBothSubPorts)
 	}
 }
 
+/* A guest without net_bypass: a virtio_user port on its own, started;
+ * stopped and removed again on destruction. */
+class PlainVirtioUser {
+public:
+	PlainVirtioUser(const std::string &name, const std::string &socket, const Mempool &pool)
+	    : name_(name)
+	{
+		started_ =
+		    rte_vdev_init(name.c_str(), ("path=" + socket + ",queues=1").c_str()) == 0 &&
+		    rte_eth_dev_get_port_by_name(name.c_str(), &port_) == 0 &&
+		    start_port(port_, pool) == 0;
+	}
+	~PlainVirtioUser()
+	{
+		rte_eth_dev_stop(port_);
+		rte_vdev_uninit(name_.c_str());
+	}
+	PlainVirtioUser(const PlainVirtioUser &) = delete;
+	PlainVirtioUser &operator=(const PlainVirtioUser &) = delete;
+
+	bool started() const { return started_; }
+
+private:
+	std::string name_;
+	uint16_t port_ = RTE_MAX_ETHPORTS;
+	bool started_;
+};
+
 /* DPDK's virtio PMD never negotiates VIRTIO_NET_F_STANDBY, so a host that
  * plugs the VF only into a STANDBY guest never plugs it into a DPDK one;
  * net_bypass makes its virtio_user backup negotiate it. The host prints
@@ -183,16 +211,11 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 	VhostBackend host({VhostBackend::Mode::failover});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
-	const std::string name = unique("virtio_user_plain");
-	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
-	uint16_t port;
-	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
-	ASSERT_EQ(start_port(port, pool), 0);
+	PlainVirtioUser guest(unique("virtio_user_plain"), host.socket(0), pool);
+	ASSERT_TRUE(guest.started());
 	EXPECT_TRUE(
 	    wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
 	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
-	rte_eth_dev_stop(port);
-	rte_vdev_uninit(name.c_str());
 }
 
 /* The host plays QEMU with failover=on: the VF (a memif port here) is
@@ -301,17 +324,12 @@ TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)
 	VhostBackend host({VhostBackend::Mode::failover_vf});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
-	const std::string name = unique("virtio_user_nofo");
-	ASSERT_EQ(rte_vdev_init(name.c_str(), ("path=" + host.socket(0) + ",queues=1").c_str()), 0);
-	uint16_t port;
-	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &port), 0);
-	ASSERT_EQ(start_port(port, pool), 0);
+	PlainVirtioUser guest(unique("virtio_user_nofo"), host.socket(0), pool);
+	ASSERT_TRUE(guest.started());
 	EXPECT_TRUE(wait_until([&] {
 		return host.log().find("not plugging the VF") != std::string::npos;
 	})) << host.log();
 	EXPECT_EQ(host.log().find("VF plugged"), std::string::npos);
-	rte_eth_dev_stop(port);
-	rte_vdev_uninit(name.c_str());
 }
 
 /* A virtio_user port without a control queue refuses promiscuous mode;
