@@ -18,10 +18,11 @@ long membarrier(int cmd)
 	return syscall(__NR_membarrier, cmd, 0, 0);
 }
 
-/* A full barrier on every thread of the process: the expedited private
- * command (registered once, Linux 4.14) takes microseconds; the global one
- * waits for a scheduler pass (milliseconds) but needs no registration. */
-bool barrier_everywhere()
+/* The membarrier command for a full barrier on every thread of the
+ * process: the expedited private one (registered once, Linux 4.14) takes
+ * microseconds; the global one waits for a scheduler pass (milliseconds)
+ * but needs no registration. -1 if there is neither. */
+int barrier_command()
 {
 	static const int cmd = [] {
 		const long supported = membarrier(MEMBARRIER_CMD_QUERY);
@@ -34,11 +35,22 @@ bool barrier_everywhere()
 				"every queue to finish a burst");
 		return -1;
 	}();
+	return cmd;
+}
+
+bool barrier_everywhere()
+{
+	const int cmd = barrier_command();
 	std::atomic_thread_fence(std::memory_order_seq_cst);
 	return cmd >= 0 && membarrier(cmd) == 0;
 }
 
 } // namespace
+
+void qs_prepare()
+{
+	barrier_command();
+}
 
 bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout)
 {

@@ -44,6 +44,11 @@ private:
 	std::atomic<uint32_t> ctr_{0};
 };
 
+/* Readies the process for qs_synchronize(): registering for expedited
+ * barriers waits for an RCU grace period (milliseconds), a cost to pay at
+ * start-up rather than in the first switch. Idempotent; control path. */
+void qs_prepare();
+
 /* Called after publishing a change: returns once no reader in `readers`
  * (nullptr entries are skipped) can still be in a burst that saw what was
  * there before. Returns false if a reader stayed inside one burst for

@@ -98,8 +98,6 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 	return 0;
 }
 
-/* Undoes a probe that failed half way. */
-
 /* Zero-config pairing managers, by the vdev that started them. */
 std::mutex pairings_lock;
 std::map<rte_vdev_device *, std::unique_ptr<Pairing>> pairings;
@@ -111,6 +109,7 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	int ret = parse_devargs(name, rte_vdev_device_args(vdev), args);
 	if (ret < 0)
 		return ret;
+	qs_prepare(); /* the first switch must not pay for it */
 	if (args.zero_config()) {
 		auto pairing = std::make_unique<Pairing>(vdev, args.standby);
 		ret = pairing->start();
