@@ -110,11 +110,18 @@ int unix_socket(const std::string &path, bool listen_on)
 	const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sockaddr_un addr{};
 	addr.sun_family = AF_UNIX;
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-	const int ret = listen_on ? (unlink(path.c_str()),
-				     bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) ||
-					 listen(fd, 1))
-				  : connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr));
+	/* A listening socket appears under its name only once it listens:
+	 * whoever waits for the file must not find it refusing connections. */
+	const std::string bound = listen_on ? path + ".new" : path;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", bound.c_str());
+	int ret;
+	if (listen_on) {
+		unlink(bound.c_str());
+		ret = bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) ||
+		      listen(fd, 1) || rename(bound.c_str(), path.c_str());
+	} else {
+		ret = connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr));
+	}
 	if (ret != 0) {
 		close(fd);
 		return -1;
