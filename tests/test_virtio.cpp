@@ -271,7 +271,7 @@ TEST(FailoverHost, PlugsTheVfForABypassGuestAndTrafficMovesToIt)
 TEST(FailoverHost, PlannedMigrationMovesTrafficToVirtioAndBack)
 {
 	const std::string vf_name = unique("net_memif_mig");
-	VhostBackend host({VhostBackend::Mode::failover_vf}, vf_name);
+	VhostBackend host({VhostBackend::Mode::failover_vf}, {vf_name});
 	ASSERT_TRUE(host.ready());
 	Mempool pool(unique("pool"));
 	BypassDev bypass("net_bypass_mig",

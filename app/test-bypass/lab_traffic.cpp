@@ -77,8 +77,8 @@ bool LabTraffic::consume(const rte_mbuf *m, Path path)
 		const uint64_t gap_us = uint64_t(us(now - last_rx_tsc_[last_path_]));
 		max_gap_us_ = std::max(max_gap_us_, gap_us);
 		switches_++;
-		printf("lab: switch %s -> %s: gap %" PRIu64 " us\n", PATH_NAME[last_path_],
-		       PATH_NAME[path], gap_us);
+		printf("lab: switch %s -> %s: gap %" PRIu64 " us (frame %" PRIu64 ")\n",
+		       PATH_NAME[last_path_], PATH_NAME[path], gap_us, p.seq);
 		fflush(stdout);
 	}
 	last_path_ = path;
@@ -100,14 +100,34 @@ void LabTraffic::tick()
 	second_start_ = now;
 }
 
+/* Which frames never came back says where they were lost. */
+void LabTraffic::print_losses() const
+{
+	unsigned ranges = 0;
+	for (uint64_t seq = 0; seq < sent_ && ranges < 10;) {
+		if (seq < seen_.size() && seen_[seq]) {
+			seq++;
+			continue;
+		}
+		uint64_t end = seq;
+		while (end + 1 < sent_ && !(end + 1 < seen_.size() && seen_[end + 1]))
+			end++;
+		printf("lab: lost frames %" PRIu64 "-%" PRIu64 "\n", seq, end);
+		ranges++;
+		seq = end + 1;
+	}
+}
+
 uint64_t LabTraffic::summary() const
 {
+	print_losses();
 	const uint64_t back = received_[VF] + received_[VIRTIO];
 	const uint64_t lost = sent_ > back ? sent_ - back : 0;
 	printf("lab summary: sent %" PRIu64 ", back on the VF %" PRIu64 ", on virtio %" PRIu64
 	       ", lost %" PRIu64 ", duplicates %" PRIu64 ", switches %" PRIu64
-	       ", largest gap (us) %" PRIu64 "\n",
-	       sent_, received_[VF], received_[VIRTIO], lost, dups_, switches_, max_gap_us_);
+	       ", largest gap (us) %" PRIu64 ", last path %s\n",
+	       sent_, received_[VF], received_[VIRTIO], lost, dups_, switches_, max_gap_us_,
+	       last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
 	fflush(stdout);
 	return lost;
 }

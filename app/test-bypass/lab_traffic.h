@@ -39,6 +39,8 @@ public:
 	uint64_t summary() const;
 
 private:
+	void print_losses() const;
+
 	static constexpr uint16_t ETHERTYPE = 0x88b5; /* local experimental */
 
 	bool running_ = false;

@@ -8,28 +8,34 @@
  *   --failover PATH   also offering what QEMU offers a failover guest
  *                     (VIRTIO_NET_F_STANDBY, VLAN filter, MAC table),
  *                     through a relay (vhost_relay.h);
- *   --vf PATH         the failover socket before it has a VF: a memif
- *                     server on socket PATH, plugged, as QEMU does, only
- *                     once the guest negotiated STANDBY; it echoes too;
+ *   --vf PATH         the failover socket's VF: a memif server on socket
+ *                     PATH (lab_vf.h); it echoes too;
+ *   --vf-tap IFNAME   or a VF reached through the guest's tap IFNAME, whose
+ *                     link the host can flap;
+ *   --vf-when WHEN    when the VF is plugged: "standby" (the default), as
+ *                     QEMU does, once the guest negotiated STANDBY;
+ *                     "command", then only on "plug"; "start", at once,
+ *                     before the guest's virtio device is ready;
  *   --vf-guest NAME   the guest's device for that VF, named in the removal
- *                     uevent (below);
+ *                     uevent (uevent.h);
  *   --traffic PPS     send the guest sequence-numbered frames at PPS, over
  *                     the VF while it is plugged and up, over virtio
  *                     otherwise, and report their echoes (lab_traffic.h);
  *                     the summary line comes at exit (SIGINT).
  *
- * Commands on standard input, one a line, play a migration:
- *   unplug   withdraw the VFs: a kernel-style "remove" uevent names the
- *            guest's device (the EAL device monitor turns it into
- *            RTE_DEV_EVENT_REMOVE, as for a PCI VF the hypervisor
- *            unplugs); once the guest let go, the memif server goes;
- *   plug     offer them again;
+ * Commands on standard input, one a line:
+ *   unplug     a planned migration: the removal uevent asks the guest to
+ *              let go of its VF, which works until it did, then goes;
+ *   surprise   a surprise removal: the VF is dead at once, the uevent
+ *              follows, with no link down before it;
+ *   plug       offer the VF again (never to a guest without STANDBY);
+ *   link-down, link-up   the VF's link (a tap VF only);
  *   start, stop   the traffic of --traffic;
  *   restart-vhost the failover sockets' vhost-user backends go away and
  *            come back (the guest's virtio device loses its backend).
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
- * every plug and unplug.
+ * every plug, unplug and VF link change.
  */
 #include <atomic>
 #include <csignal>
@@ -37,17 +43,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include <linux/netlink.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -55,6 +58,8 @@
 #include <rte_vhost.h>
 
 #include "lab_traffic.h"
+#include "lab_vf.h"
+#include "uevent.h"
 #include "vhost_relay.h"
 
 namespace {
@@ -63,25 +68,28 @@ constexpr unsigned MAX_VIDS = 64;
 constexpr uint64_t VIRTIO_NET_F_STANDBY = 62;
 constexpr uint16_t GUEST_RXQ = 0; /* vhost enqueues into the guest's rx ring */
 constexpr uint16_t GUEST_TXQ = 1;
+constexpr unsigned IDLE_SLEEP_US = 20;
+
+enum class PlugWhen { standby, command, start };
 
 std::atomic<bool> quit{false};
 std::atomic<bool> running[MAX_VIDS];
 /* rte_vhost socket -> the relay in front of it, and the guest's path. */
 std::map<std::string, std::pair<std::string, std::unique_ptr<VhostRelay>>> relays;
-/* rte_vhost socket -> the memif socket of its VF, not plugged yet. */
-std::map<std::string, std::string> vf_sockets;
-/* VFs to plug, handed from rte_vhost's thread to the main loop. */
-std::mutex plug_lock;
-std::vector<std::string> to_plug;
-struct Vf {
-	std::string socket;
-	std::string name;
-	uint16_t port;
+
+/* A failover socket's VF, and whether its guest negotiated STANDBY. */
+struct GuestVf {
+	std::unique_ptr<LabVf> vf;
+	bool standby = false;
 };
-std::vector<Vf> vfs;
-std::vector<std::string> unplugged;
+std::vector<GuestVf> vfs;
+/* rte_vhost socket -> its VF in vfs. */
+std::map<std::string, size_t> vf_of_socket;
+/* What guests negotiated, handed from rte_vhost's thread to the main loop. */
+std::mutex negotiated_lock;
+std::vector<std::pair<size_t, bool>> negotiated;
+PlugWhen plug_when = PlugWhen::standby;
 std::string vf_guest_device;
-unsigned vf_count;
 
 int new_device(int vid)
 {
@@ -99,19 +107,12 @@ int new_device(int vid)
 	const bool standby = features & (1ULL << VIRTIO_NET_F_STANDBY);
 	printf("vhost-host: %s: guest negotiated features 0x%" PRIx64 " (STANDBY %s)\n",
 	       guest_path.c_str(), features, standby ? "yes" : "no");
-	auto vf = vf_sockets.find(path);
-	if (vf != vf_sockets.end()) {
-		if (standby) {
-			std::lock_guard<std::mutex> lock(plug_lock);
-			to_plug.push_back(vf->second);
-			vf_sockets.erase(vf);
-		} else {
-			printf("vhost-host: %s: not plugging the VF: the guest did not negotiate "
-			       "STANDBY\n",
-			       guest_path.c_str());
-		}
-	}
 	fflush(stdout);
+	auto vf = vf_of_socket.find(path);
+	if (vf != vf_of_socket.end()) {
+		std::lock_guard<std::mutex> lock(negotiated_lock);
+		negotiated.emplace_back(vf->second, standby);
+	}
 	if (vid >= 0 && static_cast<unsigned>(vid) < MAX_VIDS)
 		running[vid].store(true);
 	return 0;
@@ -174,66 +175,48 @@ void restart_vhost()
 	fflush(stdout);
 }
 
-/* The VF: a memif server the guest's memif client connects to. */
-void plug_vf(const std::string &socket, rte_mempool *pool)
+/* QEMU's rule: a VF only for a guest that negotiated STANDBY. */
+void plug(GuestVf &g)
 {
-	const std::string name = "net_memif_vf" + std::to_string(vf_count++);
-	uint16_t port;
-	rte_eth_conf conf{};
-	if (rte_vdev_init(name.c_str(),
-			  ("role=server,socket-abstract=no,socket=" + socket).c_str()) != 0 ||
-	    rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0 ||
-	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr) != 0 ||
-	    rte_eth_dev_start(port) != 0) {
-		printf("vhost-host: cannot plug the VF on %s\n", socket.c_str());
-		return;
-	}
-	vfs.push_back({socket, name, port});
-	printf("vhost-host: VF plugged: memif server on %s\n", socket.c_str());
+	if (g.standby)
+		g.vf->plug();
+	else
+		printf("vhost-host: not plugging the VF on %s: the guest did not negotiate "
+		       "STANDBY\n",
+		       g.vf->endpoint().c_str());
 	fflush(stdout);
 }
 
-/* What the kernel broadcasts when a PCI device goes away, naming the
- * guest's device; EAL's device event monitor listens for it. */
-void send_removal_uevent(const std::string &device)
+/* What guests negotiated since the last call. */
+void take_negotiations()
 {
-	const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
-	if (fd < 0)
-		return;
-	const std::string msg = "remove@/devices/" + device + '\0' + "ACTION=remove" + '\0' +
-				"SUBSYSTEM=vfio" + '\0' + "PCI_SLOT_NAME=" + device + '\0';
-	sockaddr_nl dst{};
-	dst.nl_family = AF_NETLINK;
-	dst.nl_groups = 1; /* the kernel's uevent group */
-	sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr *>(&dst), sizeof(dst));
-	close(fd);
+	std::lock_guard<std::mutex> lock(negotiated_lock);
+	for (const auto &[index, standby] : negotiated) {
+		GuestVf &g = vfs[index];
+		g.standby = standby;
+		if (plug_when == PlugWhen::standby)
+			plug(g);
+	}
+	negotiated.clear();
 }
 
-void unplug_vfs()
+void withdraw_vfs(bool surprise)
 {
-	/* As QEMU does: ask the guest to let go, wait until it did (its memif
-	 * client disconnects), then take the device away. A memif peer that
-	 * vanishes under a bursting client can crash it, like a surprise
-	 * removal; and the guest re-probes its VF only later. */
-	if (!vf_guest_device.empty())
-		send_removal_uevent(vf_guest_device);
-	for (const Vf &vf : vfs) {
-		rte_eth_link link{};
-		for (int ms = 0; ms < 1000; ms++) {
-			if (rte_eth_link_get_nowait(vf.port, &link) == 0 &&
-			    link.link_status == RTE_ETH_LINK_DOWN)
-				break;
-			rte_delay_ms(1);
-		}
-		rte_eth_dev_stop(vf.port);
-		rte_eth_dev_close(vf.port);
-		rte_vdev_uninit(vf.name.c_str());
-		unplugged.push_back(vf.socket);
-		printf("vhost-host: VF unplugged: %s\n", vf.socket.c_str());
+	bool any = false;
+	for (GuestVf &g : vfs) {
+		any |= g.vf->plugged();
+		g.vf->withdraw(surprise);
 	}
-	vfs.clear();
+	if (any && !vf_guest_device.empty())
+		send_removal_uevent(vf_guest_device);
+}
+
+void set_vf_links(bool up)
+{
+	for (GuestVf &g : vfs)
+		if (!g.vf->set_link(up))
+			printf("vhost-host: cannot take the VF link on %s %s\n",
+			       g.vf->endpoint().c_str(), up ? "up" : "down");
 	fflush(stdout);
 }
 
@@ -253,8 +236,8 @@ uint16_t keep_foreign(LabTraffic *traffic, rte_mbuf **pkts, uint16_t n, LabTraff
 	return kept;
 }
 
-/* Non-blocking: one command line from standard input, if any. */
-void poll_commands(rte_mempool *pool, LabTraffic *traffic)
+/* Non-blocking: the command lines on standard input, if any. */
+void poll_commands(LabTraffic *traffic)
 {
 	static std::string line;
 	pollfd p{STDIN_FILENO, POLLIN, 0};
@@ -264,21 +247,76 @@ void poll_commands(rte_mempool *pool, LabTraffic *traffic)
 			line.push_back(c);
 			continue;
 		}
-		if (line == "unplug") {
-			unplug_vfs();
+		if (line == "unplug" || line == "surprise") {
+			withdraw_vfs(line == "surprise");
 		} else if (line == "plug") {
-			for (const std::string &socket : unplugged)
-				plug_vf(socket, pool);
-			unplugged.clear();
+			for (GuestVf &g : vfs)
+				plug(g);
+		} else if (line == "link-down" || line == "link-up") {
+			set_vf_links(line == "link-up");
 		} else if (line == "restart-vhost") {
 			restart_vhost();
 		} else if (line == "start" && traffic != nullptr) {
 			traffic->start();
 		} else if (line == "stop" && traffic != nullptr) {
 			traffic->stop();
+		} else {
+			printf("vhost-host: unknown command '%s'\n", line.c_str());
 		}
 		line.clear();
 	}
+}
+
+bool parse_plug_when(const char *s)
+{
+	if (strcmp(s, "standby") == 0)
+		plug_when = PlugWhen::standby;
+	else if (strcmp(s, "command") == 0)
+		plug_when = PlugWhen::command;
+	else if (strcmp(s, "start") == 0)
+		plug_when = PlugWhen::start;
+	else
+		return false;
+	return true;
+}
+
+/* The frames due now go to the guest over a usable VF, else over virtio;
+ * returns how many. */
+unsigned send_traffic(LabTraffic &traffic, const LabVf *vf, int vid)
+{
+	rte_mbuf *pkts[32];
+	const uint16_t n = traffic.generate(pkts, 32);
+	if (vf != nullptr) {
+		const uint16_t sent = rte_eth_tx_burst(vf->port(), 0, pkts, n);
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	} else {
+		rte_vhost_enqueue_burst(vid, GUEST_RXQ, pkts, n); /* copies */
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	return n;
+}
+
+/* What the guest sent over its VF goes back to it, the lab's own frames
+ * excepted; returns how many came in. */
+unsigned echo(LabTraffic *traffic, uint16_t port)
+{
+	rte_mbuf *pkts[32];
+	const uint16_t received = rte_eth_rx_burst(port, 0, pkts, 32);
+	const uint16_t n = keep_foreign(traffic, pkts, received, LabTraffic::VF);
+	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+	rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	return received;
+}
+
+/* The same over the guest's virtio device. */
+unsigned echo(LabTraffic *traffic, int vid, rte_mempool *pool)
+{
+	rte_mbuf *pkts[32];
+	const uint16_t received = rte_vhost_dequeue_burst(vid, GUEST_TXQ, pool, pkts, 32);
+	const uint16_t n = keep_foreign(traffic, pkts, received, LabTraffic::VIRTIO);
+	rte_vhost_enqueue_burst(vid, GUEST_RXQ, pkts, n); /* copies */
+	rte_pktmbuf_free_bulk(pkts, n);
+	return received;
 }
 
 } // namespace
@@ -291,14 +329,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	std::vector<std::pair<std::string, bool>> sockets;
+	std::vector<std::pair<LabVf::Kind, std::string>> vf_specs;
 	uint64_t traffic_pps = 0;
 	for (int i = consumed + 1; i < argc; i++) {
 		const bool failover = strcmp(argv[i], "--failover") == 0;
+		const bool tap = strcmp(argv[i], "--vf-tap") == 0;
 		if ((failover || strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {
 			sockets.emplace_back(argv[++i], failover);
-		} else if (strcmp(argv[i], "--vf") == 0 && i + 1 < argc && !sockets.empty() &&
-			   sockets.back().second) {
-			vf_sockets[sockets.back().first + ".vhost"] = argv[++i];
+		} else if ((tap || strcmp(argv[i], "--vf") == 0) && i + 1 < argc &&
+			   !sockets.empty() && sockets.back().second) {
+			vf_of_socket[sockets.back().first + ".vhost"] = vf_specs.size();
+			vf_specs.emplace_back(tap ? LabVf::Kind::tap : LabVf::Kind::memif,
+					      argv[++i]);
+		} else if (strcmp(argv[i], "--vf-when") == 0 && i + 1 < argc &&
+			   parse_plug_when(argv[i + 1])) {
+			i++;
 		} else if (strcmp(argv[i], "--vf-guest") == 0 && i + 1 < argc) {
 			vf_guest_device = argv[++i];
 		} else if (strcmp(argv[i], "--traffic") == 0 && i + 1 < argc) {
@@ -309,10 +354,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (sockets.empty()) {
-		fprintf(
-		    stderr,
-		    "usage: %s <EAL args> -- {--socket PATH | --failover PATH [--vf PATH]} ...\n",
-		    argv[0]);
+		fprintf(stderr,
+			"usage: %s <EAL args> -- {--socket PATH | --failover PATH "
+			"[--vf PATH | --vf-tap IFNAME]} ... [--vf-when standby|command|start] "
+			"[--vf-guest NAME] [--traffic PPS]\n",
+			argv[0]);
 		return 2;
 	}
 	signal(SIGINT, [](int) { quit.store(true); });
@@ -324,6 +370,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhost-host: cannot create mbuf pool\n");
 		return 1;
 	}
+	for (const auto &[kind, endpoint] : vf_specs) {
+		vfs.push_back({std::make_unique<LabVf>(kind, endpoint, pool)});
+		if (plug_when == PlugWhen::start)
+			vfs.back().vf->plug();
+	}
 	for (const auto &[path, failover] : sockets) {
 		if (serve(path, failover) != 0) {
 			fprintf(stderr, "vhost-host: cannot serve %s\n", path.c_str());
@@ -334,58 +385,41 @@ int main(int argc, char **argv)
 	std::unique_ptr<LabTraffic> traffic;
 	if (traffic_pps != 0)
 		traffic = std::make_unique<LabTraffic>(traffic_pps, pool);
-	bool vf_up = false;
-	for (unsigned loop = 0; !quit.load(); loop++) {
-		if (loop % 1024 == 0) {
-			poll_commands(pool, traffic.get());
-			rte_eth_link link{};
-			vf_up = !vfs.empty() &&
-				rte_eth_link_get_nowait(vfs.front().port, &link) == 0 &&
-				link.link_status == RTE_ETH_LINK_UP;
+	const LabVf *tx_vf = nullptr;
+	const uint64_t control_period = rte_get_tsc_hz() / 1000;
+	uint64_t next_control = 0;
+	while (!quit.load()) {
+		if (rte_get_tsc_cycles() >= next_control) {
+			next_control = rte_get_tsc_cycles() + control_period;
+			poll_commands(traffic.get());
+			take_negotiations();
+			tx_vf = nullptr;
+			for (GuestVf &g : vfs) {
+				g.vf->poll();
+				if (tx_vf == nullptr && g.vf->usable())
+					tx_vf = g.vf.get();
+			}
 			if (traffic)
 				traffic->tick();
-		}
-		{
-			std::lock_guard<std::mutex> lock(plug_lock);
-			for (const std::string &socket : to_plug)
-				plug_vf(socket, pool);
-			to_plug.clear();
 		}
 		int vid_up = -1;
 		for (unsigned vid = 0; vid < MAX_VIDS; vid++)
 			if (running[vid].load())
 				vid_up = vid;
-		if (traffic && vid_up >= 0) {
-			rte_mbuf *pkts[32];
-			const uint16_t n = traffic->generate(pkts, 32);
-			if (vf_up) {
-				const uint16_t sent =
-				    rte_eth_tx_burst(vfs.front().port, 0, pkts, n);
-				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-			} else {
-				rte_vhost_enqueue_burst(vid_up, GUEST_RXQ, pkts, n); /* copies */
-				rte_pktmbuf_free_bulk(pkts, n);
-			}
-		}
-		for (const Vf &vf : vfs) {
-			rte_mbuf *pkts[32];
-			uint16_t n = rte_eth_rx_burst(vf.port, 0, pkts, 32);
-			n = keep_foreign(traffic.get(), pkts, n, LabTraffic::VF);
-			const uint16_t sent = rte_eth_tx_burst(vf.port, 0, pkts, n);
-			if (sent < n)
-				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		}
-		for (unsigned vid = 0; vid < MAX_VIDS; vid++) {
-			if (!running[vid].load())
-				continue;
-			rte_mbuf *pkts[32];
-			uint16_t n = rte_vhost_dequeue_burst(vid, GUEST_TXQ, pool, pkts, 32);
-			n = keep_foreign(traffic.get(), pkts, n, LabTraffic::VIRTIO);
-			if (n == 0)
-				continue;
-			rte_vhost_enqueue_burst(vid, GUEST_RXQ, pkts, n); /* copies */
-			rte_pktmbuf_free_bulk(pkts, n);
-		}
+		unsigned work = 0;
+		if (traffic && vid_up >= 0)
+			work += send_traffic(*traffic, tx_vf, vid_up);
+		for (GuestVf &g : vfs)
+			if (g.vf->serving())
+				work += echo(traffic.get(), g.vf->port());
+		for (unsigned vid = 0; vid < MAX_VIDS; vid++)
+			if (running[vid].load())
+				work += echo(traffic.get(), vid, pool);
+		/* Idle: give the CPU back. This machine may have fewer CPUs than
+		 * the lab has busy threads, and the guest's control threads,
+		 * which handle its hot-plug events, must not wait for it. */
+		if (work == 0)
+			rte_delay_us_sleep(IDLE_SLEEP_US);
 	}
 	if (traffic)
 		traffic->summary();
@@ -393,10 +427,7 @@ int main(int argc, char **argv)
 		rte_vhost_driver_unregister(
 		    (socket.second ? socket.first + ".vhost" : socket.first).c_str());
 	relays.clear();
-	for (const Vf &vf : vfs) {
-		rte_eth_dev_stop(vf.port);
-		rte_eth_dev_close(vf.port);
-	}
+	vfs.clear();
 	rte_eal_cleanup();
 	return 0;
 }

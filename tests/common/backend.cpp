@@ -19,12 +19,19 @@ namespace fs = std::filesystem;
 
 namespace bypass_test {
 
-VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest,
-			   unsigned traffic_pps)
+size_t count(const std::string &text, const std::string &what)
+{
+	size_t n = 0;
+	for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+		n++;
+	return n;
+}
+
+VhostBackend::VhostBackend(std::vector<Mode> modes, const Options &options)
 {
 	const std::string prefix = unique("vhost");
 	std::vector<std::string> args = {
-	    BYPASS_VHOST_HOST, "-l",   "1", "--no-huge", "-m", "128", "--no-pci",
+	    BYPASS_VHOST_HOST, "-l",   "0", "--no-huge", "-m", "128", "--no-pci",
 	    "--file-prefix",   prefix, "--"};
 	for (size_t i = 0; i < modes.size(); i++) {
 		sockets_.push_back(
@@ -37,17 +44,22 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const std::string &vf_guest,
 			fs::remove(vf_socket(i));
 			args.push_back("--vf");
 			args.push_back(vf_socket(i));
+		} else if (modes[i] == Mode::failover_tap) {
+			args.push_back("--vf-tap");
+			args.push_back(vf_tap(i));
 		}
 	}
 
-	if (!vf_guest.empty()) {
+	if (!options.vf_guest.empty()) {
 		args.push_back("--vf-guest");
-		args.push_back(vf_guest);
+		args.push_back(options.vf_guest);
 	}
-	if (traffic_pps != 0) {
+	if (options.traffic_pps != 0) {
 		args.push_back("--traffic");
-		args.push_back(std::to_string(traffic_pps));
+		args.push_back(std::to_string(options.traffic_pps));
 	}
+	args.push_back("--vf-when");
+	args.push_back(options.vf_when);
 	log_ = prefix + ".log";
 	int pipe_fds[2];
 	if (pipe(pipe_fds) != 0)
@@ -109,6 +121,17 @@ void VhostBackend::command(const std::string &line)
 	const std::string text = line + "\n";
 	if (write(commands_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
 		fprintf(stderr, "cannot send '%s' to the host\n", line.c_str());
+}
+
+std::string VhostBackend::vf_tap(int i) const
+{
+	return unique("bpl") + "v" + std::to_string(i);
+}
+
+bool VhostBackend::wait_for(const std::string &what, size_t times,
+			    std::chrono::milliseconds timeout) const
+{
+	return wait_until([&] { return count(log(), what) >= times; }, timeout);
 }
 
 std::string VhostBackend::log() const

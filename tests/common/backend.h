@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace bypass_test {
+
+/* What the lab's host does besides serving sockets. */
+struct HostOptions {
+	/* The guest's device name for its VF, named in the removal uevent
+	 * the host sends on "unplug" and "surprise". */
+	std::string vf_guest;
+	/* Sequence-numbered traffic, frames a second (0: none). */
+	unsigned traffic_pps = 0;
+	/* When the VF is plugged: "standby", "command", "start". */
+	std::string vf_when = "standby";
+};
 
 /* The host side of virtio_user ports: bypass-vhost-host in a second
  * process serving vhost-user sockets and sending every packet back. A
@@ -15,12 +27,12 @@ namespace bypass_test {
 class VhostBackend {
 public:
 	/* failover_vf: a failover socket whose VF (a memif server on
-	 * vf_socket()) the host plugs once the guest negotiated STANDBY. */
-	enum class Mode { echo, failover, failover_vf };
-	/* vf_guest: the guest's device name for its VF, named in the removal
-	 * uevent the host sends on "unplug". */
-	explicit VhostBackend(std::vector<Mode> sockets, const std::string &vf_guest = "",
-			      unsigned traffic_pps = 0);
+	 * vf_socket()) the host plugs once the guest negotiated STANDBY;
+	 * failover_tap: its VF is the guest's tap vf_tap() instead, whose link
+	 * the host can flap. */
+	enum class Mode { echo, failover, failover_vf, failover_tap };
+	using Options = HostOptions;
+	explicit VhostBackend(std::vector<Mode> sockets, const Options &options = {});
 	~VhostBackend();
 	VhostBackend(const VhostBackend &) = delete;
 	VhostBackend &operator=(const VhostBackend &) = delete;
@@ -28,11 +40,16 @@ public:
 	bool ready() const { return ready_; }
 	const std::string &socket(int i) const { return sockets_.at(i); }
 	std::string vf_socket(int i) const { return sockets_.at(i) + ".vf"; }
+	/* An interface name (IFNAMSIZ) unique to this process and socket. */
+	std::string vf_tap(int i) const;
 	/* What the host printed so far (it logs what each guest negotiated). */
 	std::string log() const;
-	/* A line on the host's standard input: "unplug", "plug", "start",
-	 * "stop". */
+	/* A line on the host's standard input (bypass-vhost-host's
+	 * commands: "unplug", "surprise", "plug", "link-down", ...). */
 	void command(const std::string &line);
+	/* Waits until the host printed `what` at least `times` times. */
+	bool wait_for(const std::string &what, size_t times = 1,
+		      std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
 	/* Stops the host (it prints its traffic summary as it exits). */
 	void stop();
 
@@ -43,6 +60,9 @@ private:
 	int commands_ = -1;
 	bool ready_ = false;
 };
+
+/* How many times `what` occurs in `text`. */
+size_t count(const std::string &text, const std::string &what);
 
 /* Runs a shell command and returns what it printed (stdout and stderr)
  * and its exit status. */

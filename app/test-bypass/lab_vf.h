@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <rte_mempool.h>
+
+/*
+ * A VF as the lab's host gives it to the guest, in one of two forms:
+ *   memif  a memif server the guest's memif client connects to: shared
+ *          memory, the lab's stand-in for a VF's DMA;
+ *   tap    the guest's own net_tap interface, reached from here through an
+ *          AF_PACKET socket. It is there for the link flap: a memif client
+ *          in DPDK 22.11 connects only in dev_start and never reconnects,
+ *          so its link cannot go down and come back up, where a tap's
+ *          link follows the interface's flags.
+ *
+ * A withdrawal does not block the host's datapath: it finishes in poll()
+ * once the guest let go of the VF (or after a second).
+ */
+class LabVf {
+public:
+	enum class Kind { memif, tap };
+
+	LabVf(Kind kind, std::string endpoint, rte_mempool *pool);
+	~LabVf();
+	LabVf(const LabVf &) = delete;
+	LabVf &operator=(const LabVf &) = delete;
+
+	/* Plugs the VF; if it is still being withdrawn, once it is gone. */
+	void plug();
+	/* A planned withdrawal keeps the VF working until the guest let go; a
+	 * surprise one makes it a dead device at once, which the guest learns
+	 * from the removal event only (no link down first). */
+	void withdraw(bool surprise);
+	/* Advances a withdrawal and a pending plug; reports link changes. */
+	void poll();
+	/* Takes the VF's link down or up, as its physical function would
+	 * (tap only); false if this VF cannot. */
+	bool set_link(bool up);
+
+	/* The host may send the guest frames this way. */
+	bool usable() const
+	{
+		return (state_ == State::plugged || state_ == State::leaving) && link_up_;
+	}
+	/* The host must serve the VF's queues (echo what comes in). */
+	bool serving() const { return state_ == State::plugged || state_ == State::leaving; }
+	bool plugged() const { return state_ != State::gone; }
+	uint16_t port() const { return port_; }
+	const std::string &endpoint() const { return endpoint_; }
+
+private:
+	enum class State { gone, plugged, leaving, dead };
+
+	bool read_link() const;
+	void remove();
+
+	Kind kind_;
+	std::string endpoint_;
+	rte_mempool *pool_;
+	std::string name_;
+	uint16_t port_ = UINT16_MAX;
+	State state_ = State::gone;
+	bool link_up_ = false;
+	bool replug_ = false;
+	uint64_t deadline_tsc_ = 0;
+	unsigned generation_ = 0;
+};
