@@ -24,7 +24,7 @@ mkfifo "$run/host.cmd"
 exec 3<>"$run/host.cmd"
 mac=02:00:00:00:00:01
 
-"$build/app/test-bypass/bypass-vhost-host" -l 1 --no-huge -m 256 --no-pci \
+"$build/app/test-bypass/bypass-vhost-host" -l 0 --no-huge -m 256 --no-pci \
 	--file-prefix "lab-host-$$" -- --failover "$sock" --vf "$sock.vf" \
 	--vf-guest net_memif0 --traffic "$pps" <&3 >"$run/host.log" 2>&1 &
 host=$!
