@@ -44,7 +44,7 @@ dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "lab-guest-$$" -d "$
 	>"$run/guest.log" 2>&1 &
 guest=$!
 
-tail -n +1 -f "$run/host.log" --pid=$$ | grep --line-buffered -E "^lab:|VF (un)?plugged|guest negotiated|not plugging" &
+tail -n +1 -f "$run/host.log" --pid=$$ | grep --line-buffered -E "^lab:|VF (un)?plugged|VF withdrawn|VF link|guest negotiated|not plugging" &
 sleep 5
 echo start >&3
 sleep 2
