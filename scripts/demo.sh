@@ -49,12 +49,10 @@ sleep 5
 echo start >&3
 sleep 2
 for i in $(seq "$migrations"); do
-	printf '\n== migration %d: the host withdraws the VF\n' "$i"
-	echo unplug >&3
-	sleep "$pause"
-	printf '\n== migration %d: the destination offers a VF again\n' "$i"
-	echo plug >&3
-	sleep 3
+	printf '\n== migration %d: the host withdraws the VF, the destination offers one %ss later\n' "$i" "$pause"
+	echo "migrate $(awk -v p="$pause" 'BEGIN { print int(p * 1000) }')" >&3
+	sleep "$pause" # on virtio
+	sleep 3        # back on the VF
 done
 echo stop >&3
 sleep 0.5 # the last echoes

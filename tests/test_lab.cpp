@@ -112,13 +112,15 @@ protected:
 		std::this_thread::sleep_for(300ms);
 	}
 
-	void migrate(unsigned times, std::chrono::milliseconds on_virtio,
-		     const std::string &how = "unplug")
+	/* Migrations as the host plays them ("migrate"): the VF withdrawn,
+	 * offered again `on_virtio` later; each ends once its link is up. */
+	void migrate(unsigned times, std::chrono::milliseconds on_virtio)
 	{
 		for (unsigned i = 0; i < times; i++) {
-			host_->command(how);
-			std::this_thread::sleep_for(on_virtio);
-			ASSERT_NO_FATAL_FAILURE(replug());
+			const size_t ups = count(host_->log(), "VF link up");
+			host_->command("migrate " + std::to_string(on_virtio.count()));
+			ASSERT_TRUE(host_->wait_for("VF link up", ups + 1)) << host_->log();
+			std::this_thread::sleep_for(300ms);
 		}
 	}
 
@@ -149,7 +151,7 @@ protected:
 TEST_F(Lab, PlannedMigrationMovesTrafficToVirtioAndBack)
 {
 	ASSERT_NO_FATAL_FAILURE(start_on_vf());
-	migrate(1, 1500ms);
+	ASSERT_NO_FATAL_FAILURE(migrate(1, 1500ms));
 	std::this_thread::sleep_for(500ms);
 	const Summary s = finish();
 	EXPECT_GT(s.vf, 0u);
@@ -242,7 +244,7 @@ TEST_F(Lab, ConsecutiveMigrations)
 	const char *env = getenv("LAB_MIGRATIONS");
 	const unsigned n = env != nullptr ? atoi(env) : 50;
 	ASSERT_NO_FATAL_FAILURE(start_on_vf());
-	migrate(n, 300ms);
+	ASSERT_NO_FATAL_FAILURE(migrate(n, 300ms));
 	const Summary s = finish();
 	EXPECT_EQ(count(host_->log(), "VF withdrawn"), n);
 	EXPECT_GE(s.switches, 2 * n) << host_->log();

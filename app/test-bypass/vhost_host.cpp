@@ -29,6 +29,8 @@
  *   surprise   a surprise removal: the VF is dead at once, the uevent
  *              follows, with no link down before it;
  *   plug       offer the VF again (never to a guest without STANDBY);
+ *   migrate [MS]  unplug, then plug MS milliseconds later (1000): the
+ *              destination offering a VF once the guest is there;
  *   link-down, link-up   the VF's link (a tap VF only);
  *   start, stop   the traffic of --traffic;
  *   restart-vhost the failover sockets' vhost-user backends go away and
@@ -89,6 +91,8 @@ std::map<std::string, size_t> vf_of_socket;
 std::mutex negotiated_lock;
 std::vector<std::pair<size_t, bool>> negotiated;
 PlugWhen plug_when = PlugWhen::standby;
+/* When a migration's destination offers the VF again (0: none pending). */
+uint64_t replug_tsc;
 std::string vf_guest_device;
 
 int new_device(int vid)
@@ -187,6 +191,13 @@ void plug(GuestVf &g)
 	fflush(stdout);
 }
 
+void plug_all()
+{
+	replug_tsc = 0;
+	for (GuestVf &g : vfs)
+		plug(g);
+}
+
 /* What guests negotiated since the last call. */
 void take_negotiations()
 {
@@ -250,8 +261,12 @@ void poll_commands(LabTraffic *traffic)
 		if (line == "unplug" || line == "surprise") {
 			withdraw_vfs(line == "surprise");
 		} else if (line == "plug") {
-			for (GuestVf &g : vfs)
-				plug(g);
+			plug_all();
+		} else if (line.rfind("migrate", 0) == 0) {
+			const unsigned long ms =
+			    line.size() > 8 ? strtoul(line.c_str() + 8, nullptr, 10) : 1000;
+			withdraw_vfs(false);
+			replug_tsc = rte_get_tsc_cycles() + ms * rte_get_tsc_hz() / 1000;
 		} else if (line == "link-down" || line == "link-up") {
 			set_vf_links(line == "link-up");
 		} else if (line == "restart-vhost") {
@@ -393,6 +408,8 @@ int main(int argc, char **argv)
 			next_control = rte_get_tsc_cycles() + control_period;
 			poll_commands(traffic.get());
 			take_negotiations();
+			if (replug_tsc != 0 && rte_get_tsc_cycles() >= replug_tsc)
+				plug_all();
 			tx_vf = nullptr;
 			for (GuestVf &g : vfs) {
 				g.vf->poll();
