@@ -48,6 +48,7 @@ public:
 	/* The host must serve the VF's queues (echo what comes in). */
 	bool serving() const { return state_ == State::plugged || state_ == State::leaving; }
 	bool plugged() const { return state_ != State::gone; }
+	Kind kind() const { return kind_; }
 	uint16_t port() const { return port_; }
 	const std::string &endpoint() const { return endpoint_; }
 

@@ -312,13 +312,17 @@ unsigned send_traffic(LabTraffic &traffic, const LabVf *vf, int vid)
 }
 
 /* What the guest sent over its VF goes back to it, the lab's own frames
- * excepted; returns how many came in. */
-unsigned echo(LabTraffic *traffic, uint16_t port)
+ * excepted; returns how many came in. Not over a tap VF: the kernel's own
+ * frames on that interface (IPv6 neighbour discovery) would bounce
+ * between host and guest for ever, each echoing the other. */
+unsigned echo(LabTraffic *traffic, const LabVf &vf)
 {
 	rte_mbuf *pkts[32];
-	const uint16_t received = rte_eth_rx_burst(port, 0, pkts, 32);
+	const uint16_t received = rte_eth_rx_burst(vf.port(), 0, pkts, 32);
 	const uint16_t n = keep_foreign(traffic, pkts, received, LabTraffic::VF);
-	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+	uint16_t sent = 0;
+	if (vf.kind() == LabVf::Kind::memif)
+		sent = rte_eth_tx_burst(vf.port(), 0, pkts, n);
 	rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	return received;
 }
@@ -428,7 +432,7 @@ int main(int argc, char **argv)
 			work += send_traffic(*traffic, tx_vf, vid_up);
 		for (GuestVf &g : vfs)
 			if (g.vf->serving())
-				work += echo(traffic.get(), g.vf->port());
+				work += echo(traffic.get(), *g.vf);
 		for (unsigned vid = 0; vid < MAX_VIDS; vid++)
 			if (running[vid].load())
 				work += echo(traffic.get(), vid, pool);
