@@ -8,8 +8,6 @@
  * sets the number of consecutive migrations (50). */
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -26,6 +24,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr unsigned PPS = 10000;
+/* How long the host may take to print what a step waits for. */
+constexpr std::chrono::seconds HOST_TIMEOUT{20};
 /* The bound on the gap of any switch. */
 constexpr uint64_t MAX_GAP_US = 200000;
 /* What a switch may lose: what went into a dead VF, or a VF whose link
@@ -56,12 +56,6 @@ bool parse_summary(const std::string &log, Summary &s)
 	return true;
 }
 
-std::string read_file(const std::string &path)
-{
-	std::ifstream in(path);
-	return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 /* A host whose VF is `mode`'s, plugged `when`, sending PPS frames a
  * second; a testpmd guest with net_bypass over its virtio device and VF. */
 class Lab : public testing::Test {
@@ -80,15 +74,12 @@ protected:
 				   ",queues=1,cq=1,mac=" + MAC + "),active=(" + active +
 				   ",mac=" + MAC + ")'",
 			       guest_log_);
-		ASSERT_TRUE(host_->wait_for("STANDBY yes")) << host_->log();
+		ASSERT_TRUE(host_->wait_for("STANDBY yes", 1, HOST_TIMEOUT)) << host_->log();
 		ASSERT_TRUE(wait_until(
-		    [&] {
-			    return read_file(guest_log_).find("nb forwarding cores") !=
-				   std::string::npos;
-		    },
+		    [&] { return guest_->log().find("nb forwarding cores") != std::string::npos; },
 		    std::chrono::seconds(20)))
 		    << "the guest does not forward\n"
-		    << read_file(guest_log_);
+		    << guest_->log();
 	}
 
 	/* The host's frames start once the VF's link is up (its guest side
@@ -97,7 +88,7 @@ protected:
 			 const std::string &when = "standby")
 	{
 		start(mode, when);
-		ASSERT_TRUE(host_->wait_for("VF link up")) << host_->log();
+		ASSERT_TRUE(host_->wait_for("VF link up", 1, HOST_TIMEOUT)) << host_->log();
 		std::this_thread::sleep_for(300ms); /* the guest's 10 ms link poll */
 		host_->command("start");
 		std::this_thread::sleep_for(500ms);
@@ -108,7 +99,7 @@ protected:
 	{
 		const size_t ups = count(host_->log(), "VF link up");
 		host_->command("plug");
-		ASSERT_TRUE(host_->wait_for("VF link up", ups + 1)) << host_->log();
+		ASSERT_TRUE(host_->wait_for("VF link up", ups + 1, HOST_TIMEOUT)) << host_->log();
 		std::this_thread::sleep_for(300ms);
 	}
 
@@ -119,7 +110,8 @@ protected:
 		for (unsigned i = 0; i < times; i++) {
 			const size_t ups = count(host_->log(), "VF link up");
 			host_->command("migrate " + std::to_string(on_virtio.count()));
-			ASSERT_TRUE(host_->wait_for("VF link up", ups + 1)) << host_->log();
+			ASSERT_TRUE(host_->wait_for("VF link up", ups + 1, HOST_TIMEOUT))
+			    << host_->log();
 			std::this_thread::sleep_for(300ms);
 		}
 	}
@@ -129,7 +121,7 @@ protected:
 	{
 		host_->command("stop");
 		std::this_thread::sleep_for(300ms);
-		EXPECT_TRUE(guest_->running()) << "the guest died\n" << read_file(guest_log_);
+		EXPECT_TRUE(guest_->running()) << "the guest died\n" << guest_->log();
 		guest_->stop();
 		host_->stop();
 		Summary s;
@@ -168,7 +160,7 @@ TEST_F(Lab, SurpriseRemovalFallsBackToVirtio)
 	ASSERT_NO_FATAL_FAILURE(start_on_vf());
 	host_->command("surprise");
 	std::this_thread::sleep_for(1000ms);
-	const std::string guest = read_file(guest_log_);
+	const std::string guest = guest_->log();
 	EXPECT_NE(guest.find("released (device removal)"), std::string::npos) << guest;
 	ASSERT_NO_FATAL_FAILURE(replug());
 	std::this_thread::sleep_for(500ms);
@@ -187,7 +179,7 @@ TEST_F(Lab, VfLinkFlapsTenTimes)
 		host_->command("link-down");
 		std::this_thread::sleep_for(300ms);
 		host_->command("link-up");
-		ASSERT_TRUE(host_->wait_for("VF link up", i + 1)) << host_->log();
+		ASSERT_TRUE(host_->wait_for("VF link up", i + 1, HOST_TIMEOUT)) << host_->log();
 		std::this_thread::sleep_for(300ms);
 	}
 	const Summary s = finish();

@@ -201,9 +201,7 @@ TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 			     ",active=" + active.name());
 	ASSERT_EQ(bypass.probe_result(), 0);
 	ASSERT_EQ(bypass.start(pool), 0);
-	EXPECT_TRUE(wait_until([&] {
-		return host.log().find("(STANDBY yes)") != std::string::npos;
-	})) << host.log();
+	EXPECT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
 }
 
 TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
@@ -213,8 +211,7 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 	Mempool pool(unique("pool"));
 	PlainVirtioUser guest(unique("virtio_user_plain"), host.socket(0), pool);
 	ASSERT_TRUE(guest.started());
-	EXPECT_TRUE(
-	    wait_until([&] { return host.log().find("(STANDBY no)") != std::string::npos; }));
+	EXPECT_TRUE(host.wait_for("(STANDBY no)"));
 	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
 }
 
@@ -303,8 +300,7 @@ TEST(FailoverHost, PlannedMigrationMovesTrafficToVirtioAndBack)
 	ASSERT_TRUE(wait_until([&] { return !state().on_active; }, std::chrono::seconds(10)))
 	    << "the guest did not leave the VF:\n"
 	    << host.log();
-	EXPECT_TRUE(
-	    wait_until([&] { return host.log().find("VF unplugged") != std::string::npos; }));
+	EXPECT_TRUE(host.wait_for("VF unplugged"));
 	const uint64_t on_virtio = bypass.xstat("backup_tx_good_packets");
 	ASSERT_TRUE(echoes()) << "no traffic over virtio while the VF was away";
 	EXPECT_GT(bypass.xstat("backup_tx_good_packets"), on_virtio);
@@ -326,9 +322,7 @@ TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)
 	Mempool pool(unique("pool"));
 	PlainVirtioUser guest(unique("virtio_user_nofo"), host.socket(0), pool);
 	ASSERT_TRUE(guest.started());
-	EXPECT_TRUE(wait_until([&] {
-		return host.log().find("not plugging the VF") != std::string::npos;
-	})) << host.log();
+	EXPECT_TRUE(host.wait_for("not plugging the VF")) << host.log();
 	EXPECT_EQ(host.log().find("VF plugged"), std::string::npos);
 }
 

@@ -134,10 +134,15 @@ bool VhostBackend::wait_for(const std::string &what, size_t times,
 	return wait_until([&] { return count(log(), what) >= times; }, timeout);
 }
 
+std::string read_file(const std::string &path)
+{
+	std::ifstream in(path);
+	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string VhostBackend::log() const
 {
-	std::ifstream in(log_);
-	return std::string(std::istreambuf_iterator<char>(in), {});
+	return read_file(log_);
 }
 
 CommandResult run_command(const std::string &cmd)
@@ -155,7 +160,7 @@ CommandResult run_command(const std::string &cmd)
 	return r;
 }
 
-TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log)
+TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log) : log_(log)
 {
 	/* A sanitized plugin needs the sanitizer runtime preloaded. */
 	const char *env = getenv("BYPASS_TESTPMD_ENV");

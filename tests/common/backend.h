@@ -47,9 +47,10 @@ public:
 	/* A line on the host's standard input (bypass-vhost-host's
 	 * commands: "unplug", "surprise", "plug", "link-down", ...). */
 	void command(const std::string &line);
-	/* Waits until the host printed `what` at least `times` times. */
+	/* Waits until the host printed `what` at least `times` times (the
+	 * timeout is wait_until()'s). */
 	bool wait_for(const std::string &what, size_t times = 1,
-		      std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
+		      std::chrono::milliseconds timeout = std::chrono::seconds(3)) const;
 	/* Stops the host (it prints its traffic summary as it exits). */
 	void stop();
 
@@ -63,6 +64,9 @@ private:
 
 /* How many times `what` occurs in `text`. */
 size_t count(const std::string &text, const std::string &what);
+
+/* A whole file ("" if it cannot be read). */
+std::string read_file(const std::string &path);
 
 /* Runs a shell command and returns what it printed (stdout and stderr)
  * and its exit status. */
@@ -83,10 +87,13 @@ public:
 	TestpmdGuest &operator=(const TestpmdGuest &) = delete;
 
 	bool running() const;
+	/* What it printed so far. */
+	std::string log() const { return read_file(log_); }
 	/* SIGINT, then wait; returns true if it exited on its own terms. */
 	bool stop();
 
 private:
+	std::string log_;
 	pid_t pid_ = -1;
 };
 
