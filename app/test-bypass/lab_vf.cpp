@@ -85,15 +85,16 @@ void LabVf::plug()
 	fflush(stdout);
 }
 
-void LabVf::withdraw(bool surprise)
+bool LabVf::withdraw(bool surprise)
 {
 	if (state_ != State::plugged)
-		return;
+		return false;
 	state_ = surprise ? State::dead : State::leaving;
 	deadline_tsc_ = rte_get_tsc_cycles() + WITHDRAW_TIMEOUT_S * rte_get_tsc_hz();
 	printf("vhost-host: VF %s: %s\n", surprise ? "gone (surprise removal)" : "withdrawn",
 	       endpoint_.c_str());
 	fflush(stdout);
+	return true;
 }
 
 bool LabVf::read_link() const

@@ -32,8 +32,9 @@ public:
 	void plug();
 	/* A planned withdrawal keeps the VF working until the guest let go; a
 	 * surprise one makes it a dead device at once, which the guest learns
-	 * from the removal event only (no link down first). */
-	void withdraw(bool surprise);
+	 * from the removal event only (no link down first). False if the VF
+	 * was not plugged. */
+	bool withdraw(bool surprise);
 	/* Advances a withdrawal and a pending plug; reports link changes. */
 	void poll();
 	/* Takes the VF's link down or up, as its physical function would
@@ -47,7 +48,6 @@ public:
 	}
 	/* The host must serve the VF's queues (echo what comes in). */
 	bool serving() const { return state_ == State::plugged || state_ == State::leaving; }
-	bool plugged() const { return state_ != State::gone; }
 	Kind kind() const { return kind_; }
 	uint16_t port() const { return port_; }
 	const std::string &endpoint() const { return endpoint_; }

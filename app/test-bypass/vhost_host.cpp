@@ -137,12 +137,20 @@ const rte_vhost_device_ops device_ops = [] {
 	return ops;
 }();
 
+/* rte_vhost's built-in net device on the socket `path`. */
+int start_backend(const std::string &path)
+{
+	if (rte_vhost_driver_register(path.c_str(), 0) != 0 ||
+	    rte_vhost_driver_callback_register(path.c_str(), &device_ops) != 0 ||
+	    rte_vhost_driver_start(path.c_str()) != 0)
+		return -1;
+	return 0;
+}
+
 int serve(const std::string &path, bool failover)
 {
 	const std::string vhost_path = failover ? path + ".vhost" : path;
-	if (rte_vhost_driver_register(vhost_path.c_str(), 0) != 0 ||
-	    rte_vhost_driver_callback_register(vhost_path.c_str(), &device_ops) != 0 ||
-	    rte_vhost_driver_start(vhost_path.c_str()) != 0)
+	if (start_backend(vhost_path) != 0)
 		return -1;
 	uint64_t features = 0;
 	rte_vhost_driver_get_features(vhost_path.c_str(), &features);
@@ -169,9 +177,7 @@ void restart_vhost()
 		paths.push_back(relay.first);
 	for (const std::string &path : paths) {
 		rte_vhost_driver_unregister(path.c_str());
-		if (rte_vhost_driver_register(path.c_str(), 0) != 0 ||
-		    rte_vhost_driver_callback_register(path.c_str(), &device_ops) != 0 ||
-		    rte_vhost_driver_start(path.c_str()) != 0)
+		if (start_backend(path) != 0)
 			printf("vhost-host: cannot restart %s\n", path.c_str());
 		else
 			printf("vhost-host: vhost backend restarted: %s\n", path.c_str());
@@ -214,10 +220,8 @@ void take_negotiations()
 void withdraw_vfs(bool surprise)
 {
 	bool any = false;
-	for (GuestVf &g : vfs) {
-		any |= g.vf->plugged();
-		g.vf->withdraw(surprise);
-	}
+	for (GuestVf &g : vfs)
+		any |= g.vf->withdraw(surprise);
 	if (any && !vf_guest_device.empty())
 		send_removal_uevent(vf_guest_device);
 }
