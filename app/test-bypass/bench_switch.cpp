@@ -111,6 +111,29 @@ void print_series(const char *contender, const char *what, std::vector<double> v
 	fflush(stdout);
 }
 
+/* A measure a contender does not give, and why. */
+void print_none(const char *contender, const char *what, const char *why)
+{
+	printf("{\"contender\": \"%s\", \"measure\": \"%s\", \"n\": 0, \"note\": \"%s\"}\n",
+	       contender, what, why);
+	fflush(stdout);
+}
+
+/* A contender's port over two sub-ports, found by name and started. */
+struct Contender {
+	uint16_t port, a, b;
+};
+
+Contender start_contender(const char *port, const char *a, const char *b, rte_mempool *pool)
+{
+	Contender c{};
+	rte_eth_dev_get_port_by_name(port, &c.port);
+	rte_eth_dev_get_port_by_name(a, &c.a);
+	rte_eth_dev_get_port_by_name(b, &c.b);
+	bench::start_port(c.port, pool);
+	return c;
+}
+
 std::atomic<uint64_t> new_tsc{0};
 std::atomic<uint16_t> new_port{RTE_MAX_ETHPORTS};
 
@@ -187,11 +210,8 @@ void bench_bonding(rte_mempool *pool, unsigned worker, int switches)
 	rte_vdev_init("net_tap_sgb", "iface=bpbsgb");
 	rte_vdev_init("net_bonding_sw",
 		      "mode=1,slave=net_tap_sga,slave=net_tap_sgb,primary=net_tap_sga");
-	uint16_t port, a, b;
-	rte_eth_dev_get_port_by_name("net_bonding_sw", &port);
-	rte_eth_dev_get_port_by_name("net_tap_sga", &a);
-	rte_eth_dev_get_port_by_name("net_tap_sgb", &b);
-	bench::start_port(port, pool);
+	const auto [port, a, b] =
+	    start_contender("net_bonding_sw", "net_tap_sga", "net_tap_sgb", pool);
 	Sender s{port, pool};
 	rte_eal_remote_launch(send_loop, &s, worker);
 	std::vector<double> to_backup;
@@ -214,13 +234,11 @@ void bench_bonding(rte_mempool *pool, unsigned worker, int switches)
 	s.stop = true;
 	rte_eal_wait_lcore(worker);
 	if (to_backup.empty())
-		printf("{\"contender\": \"net_bonding\", \"measure\": \"event_to_backup_us\", "
-		       "\"n\": 0, \"note\": \"sent nothing on its net_tap slaves here: not "
-		       "measured\"}\n");
+		print_none("net_bonding", "event_to_backup_us",
+			   "sent nothing on its net_tap slaves here: not measured");
 	else
 		print_series("net_bonding", "event_to_backup_us", to_backup);
-	printf("{\"contender\": \"net_bonding\", \"measure\": \"new_to_vf_tx_ms\", \"n\": 0, "
-	       "\"note\": \"bonding does not take a hot-plugged port\"}\n");
+	print_none("net_bonding", "new_to_vf_tx_ms", "bonding does not take a hot-plugged port");
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 }
@@ -233,11 +251,8 @@ void bench_failsafe(rte_mempool *pool, unsigned worker)
 	if (pid == 0) {
 		rte_vdev_init("net_failsafe_sw",
 			      "dev(net_null_sfa,no-rx=1),dev(net_null_sfb,no-rx=1)");
-		uint16_t port, a, b;
-		rte_eth_dev_get_port_by_name("net_failsafe_sw", &port);
-		rte_eth_dev_get_port_by_name("net_null_sfa", &a);
-		rte_eth_dev_get_port_by_name("net_null_sfb", &b);
-		bench::start_port(port, pool);
+		const auto [port, a, b] =
+		    start_contender("net_failsafe_sw", "net_null_sfa", "net_null_sfb", pool);
 		Sender s{port, pool};
 		rte_eal_remote_launch(send_loop, &s, worker);
 		rte_delay_ms(100);
@@ -251,22 +266,20 @@ void bench_failsafe(rte_mempool *pool, unsigned worker)
 		if (t1 != 0)
 			print_series("net_failsafe", "event_to_backup_us", {us(t1 - t0)});
 		else
-			printf("{\"contender\": \"net_failsafe\", \"measure\": "
-			       "\"event_to_backup_us\", "
-			       "\"n\": 0, \"note\": \"tx did not reach the other sub-device within "
-			       "5 s\"}\n");
+			print_none("net_failsafe", "event_to_backup_us",
+				   "tx did not reach the other sub-device within 5 s");
 		fflush(stdout);
 		_exit(0);
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status))
-		printf("{\"contender\": \"net_failsafe\", \"measure\": \"event_to_backup_us\", "
-		       "\"n\": 0, "
-		       "\"note\": \"crashed (signal %d) after INTR_RMV\"}\n",
-		       WTERMSIG(status));
-	printf("{\"contender\": \"net_failsafe\", \"measure\": \"new_to_vf_tx_ms\", \"n\": 0, "
-	       "\"note\": \"re-plug is polled every 2 s (hotplug_poll), not measured\"}\n");
+	if (WIFSIGNALED(status)) {
+		const std::string why =
+		    "crashed (signal " + std::to_string(WTERMSIG(status)) + ") after INTR_RMV";
+		print_none("net_failsafe", "event_to_backup_us", why.c_str());
+	}
+	print_none("net_failsafe", "new_to_vf_tx_ms",
+		   "re-plug is polled every 2 s (hotplug_poll), not measured");
 }
 
 } // namespace
