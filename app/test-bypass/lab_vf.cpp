@@ -61,7 +61,7 @@ void LabVf::plug()
 	name_ = (kind_ == Kind::memif ? "net_memif_vf" : "net_af_packet_vf") +
 		std::to_string(generation_++);
 	const std::string args = kind_ == Kind::memif
-				     ? "role=server,socket-abstract=no,socket=" + endpoint_
+				     ? "role=server,socket-abstract=no,socket=" + unpublished()
 				     : "iface=" + endpoint_ + ",qpairs=1";
 	rte_eth_conf conf{};
 	if (rte_vdev_init(name_.c_str(), args.c_str()) != 0 ||
@@ -69,11 +69,16 @@ void LabVf::plug()
 		printf("vhost-host: cannot plug the VF on %s\n", endpoint_.c_str());
 		return;
 	}
+	/* A memif server listens from its probe but turns clients away until
+	 * it is started, and 22.11's client never tries again: the guest
+	 * must not find the socket before then, as it finds no VF half-made. */
 	if (rte_eth_dev_configure(port_, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(port_, 0, 1024, rte_socket_id(), nullptr, pool_) != 0 ||
 	    rte_eth_tx_queue_setup(port_, 0, 1024, rte_socket_id(), nullptr) != 0 ||
-	    rte_eth_dev_start(port_) != 0) {
+	    rte_eth_dev_start(port_) != 0 ||
+	    (kind_ == Kind::memif && rename(unpublished().c_str(), endpoint_.c_str()) != 0)) {
 		printf("vhost-host: cannot start the VF on %s\n", endpoint_.c_str());
+		rte_eth_dev_stop(port_);
 		rte_eth_dev_close(port_);
 		rte_vdev_uninit(name_.c_str());
 		return;
@@ -133,6 +138,9 @@ void LabVf::poll()
 
 void LabVf::remove()
 {
+	/* Gone from the guest's view first; memif then removes its own file. */
+	if (kind_ == Kind::memif)
+		rename(endpoint_.c_str(), unpublished().c_str());
 	rte_eth_dev_stop(port_);
 	rte_eth_dev_close(port_);
 	rte_vdev_uninit(name_.c_str());

@@ -57,6 +57,8 @@ private:
 
 	bool read_link() const;
 	void remove();
+	/* Where a memif server listens until it is ready for the guest. */
+	std::string unpublished() const { return endpoint_ + ".new"; }
 
 	Kind kind_;
 	std::string endpoint_;
