@@ -95,6 +95,9 @@ bool LabVf::withdraw(bool surprise)
 	if (state_ != State::plugged)
 		return false;
 	state_ = surprise ? State::dead : State::leaving;
+	/* A device being unplugged takes no new driver: the guest's re-probe
+	 * must not find this server again between letting go and its end. */
+	unpublish();
 	deadline_tsc_ = rte_get_tsc_cycles() + WITHDRAW_TIMEOUT_S * rte_get_tsc_hz();
 	printf("vhost-host: VF %s: %s\n", surprise ? "gone (surprise removal)" : "withdrawn",
 	       endpoint_.c_str());
@@ -138,9 +141,7 @@ void LabVf::poll()
 
 void LabVf::remove()
 {
-	/* Gone from the guest's view first; memif then removes its own file. */
-	if (kind_ == Kind::memif)
-		rename(endpoint_.c_str(), unpublished().c_str());
+	unpublish();
 	rte_eth_dev_stop(port_);
 	rte_eth_dev_close(port_);
 	rte_vdev_uninit(name_.c_str());
@@ -148,6 +149,13 @@ void LabVf::remove()
 	link_up_ = false;
 	printf("vhost-host: VF unplugged: %s\n", endpoint_.c_str());
 	fflush(stdout);
+}
+
+void LabVf::unpublish() const
+{
+	/* memif removes the socket file under the name it was given. */
+	if (kind_ == Kind::memif)
+		rename(endpoint_.c_str(), unpublished().c_str());
 }
 
 bool LabVf::set_link(bool up)

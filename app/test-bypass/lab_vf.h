@@ -57,8 +57,10 @@ private:
 
 	bool read_link() const;
 	void remove();
-	/* Where a memif server listens until it is ready for the guest. */
+	/* Where a memif server listens while the guest must not find it:
+	 * before it is started, and once it is being withdrawn. */
 	std::string unpublished() const { return endpoint_ + ".new"; }
+	void unpublish() const;
 
 	Kind kind_;
 	std::string endpoint_;
