@@ -73,6 +73,15 @@ bool LabTraffic::consume(const rte_mbuf *m, Path path)
 		return true;
 	}
 	seen_[p.seq] = true;
+	received_[path]++;
+	second_[path]++;
+	/* A frame still in the old path's rings, overtaken by a later one
+	 * on the new path: reordering across a switch, not a switch back. */
+	if (last_path_ >= 0 && last_path_ != path && p.seq < newest_) {
+		overtaken_++;
+		return true;
+	}
+	newest_ = std::max(newest_, p.seq);
 	if (last_path_ >= 0 && last_path_ != path) {
 		const uint64_t gap_us = uint64_t(us(now - last_rx_tsc_[last_path_]));
 		max_gap_us_ = std::max(max_gap_us_, gap_us);
@@ -83,8 +92,6 @@ bool LabTraffic::consume(const rte_mbuf *m, Path path)
 	}
 	last_path_ = path;
 	last_rx_tsc_[path] = now;
-	received_[path]++;
-	second_[path]++;
 	return true;
 }
 
@@ -124,9 +131,10 @@ uint64_t LabTraffic::summary() const
 	const uint64_t back = received_[VF] + received_[VIRTIO];
 	const uint64_t lost = sent_ > back ? sent_ - back : 0;
 	printf("lab summary: sent %" PRIu64 ", back on the VF %" PRIu64 ", on virtio %" PRIu64
-	       ", lost %" PRIu64 ", duplicates %" PRIu64 ", switches %" PRIu64
-	       ", largest gap (us) %" PRIu64 ", last path %s\n",
-	       sent_, received_[VF], received_[VIRTIO], lost, dups_, switches_, max_gap_us_,
+	       ", lost %" PRIu64 ", duplicates %" PRIu64 ", overtaken %" PRIu64
+	       ", switches %" PRIu64 ", largest gap (us) %" PRIu64 ", last path %s\n",
+	       sent_, received_[VF], received_[VIRTIO], lost, dups_, overtaken_, switches_,
+	       max_gap_us_,
 	       last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
 	fflush(stdout);
 	return lost;

@@ -11,8 +11,8 @@
  * a fixed rate, which the guest echoes back (testpmd io forwarding). Every
  * echo is recorded with the path it came back on, so the host can report
  * packets per path and second, each switch with the gap between the last
- * echo on one path and the first on the other, duplicates, and the frames
- * that never came back.
+ * echo on one path and the first on the other, duplicates, the echoes
+ * overtaken across a switch, and the frames that never came back.
  */
 class LabTraffic {
 public:
@@ -49,7 +49,8 @@ private:
 	rte_mempool *pool_;
 	uint64_t sent_ = 0;
 	std::vector<bool> seen_;
-	uint64_t received_[2] = {}, second_[2] = {}, dups_ = 0, switches_ = 0;
+	uint64_t received_[2] = {}, second_[2] = {}, dups_ = 0, overtaken_ = 0, switches_ = 0;
+	uint64_t newest_ = 0; /* the highest sequence number back so far */
 	uint64_t last_rx_tsc_[2] = {};
 	int last_path_ = -1;
 	uint64_t second_start_ = 0;
