@@ -29,10 +29,14 @@ mac=02:00:00:00:00:01
 	--vf-guest net_memif0 --traffic "$pps" <&3 >"$run/host.log" 2>&1 &
 host=$!
 guest=
+# Under set -e a failing command in the trap would be the script's status;
+# the log follower ends with this shell.
 cleanup() {
-	[ -n "$guest" ] && kill -INT "$guest" 2>/dev/null
-	kill -INT "$host" 2>/dev/null
-	wait 2>/dev/null
+	local pid
+	for pid in $guest $host; do
+		kill -INT "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 }
 trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -64,6 +68,7 @@ wait "$guest" 2>/dev/null || true
 guest=
 kill -INT "$host"
 wait "$host" 2>/dev/null || true
+host=
 sleep 0.2
 sed -n 's/^lab summary: //p' "$run/host.log" | tr ',' '\n' | sed 's/^ *//' |
 	awk -v m="$migrations" -v s="$survived" '
