@@ -53,8 +53,9 @@ void release_active(BypassPort &bp, uint16_t port, Removal why)
 		if (!active.present() || active.port_id() != port)
 			return;
 		/* Make sure tx and rx left it (the handler's store may have
-		 * raced with a link refresh), then wait for the bursts. */
-		link_refresh(bp);
+		 * raced with a link refresh), then wait for the bursts. The
+		 * application hears of the link after the lock is released. */
+		tx_path_refresh_locked(bp);
 		bp.fast.rx_paths.fetch_and(static_cast<uint8_t>(~(1u << PATH_ACTIVE)),
 					   std::memory_order_release);
 		if (!queues_quiesce(bp)) {

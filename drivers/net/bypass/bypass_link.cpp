@@ -90,6 +90,11 @@ void tx_to_backup_now(BypassPort &bp)
 	bp.path_reason.store(RTE_PMD_BYPASS_REASON_REMOVING);
 }
 
+void tx_path_refresh_locked(BypassPort &bp)
+{
+	refresh_locked(bp);
+}
+
 void link_refresh(BypassPort &bp)
 {
 	bool announce;

@@ -168,6 +168,9 @@ uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n);
 
 /* bypass_link.cpp */
 void link_refresh(BypassPort &bp);
+/* Moves tx by the rule without telling the application (link_refresh()
+ * does, once ctl_lock is released). Caller holds ctl_lock. */
+void tx_path_refresh_locked(BypassPort &bp);
 /* Moves tx to the backup at once, from any thread (a removal event). */
 void tx_to_backup_now(BypassPort &bp);
 void link_poll_start(BypassPort &bp);
