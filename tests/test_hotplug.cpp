@@ -5,6 +5,7 @@
  * as the new VF (net_ring ports all share one MAC, like a VF re-plugged
  * with the MAC the hypervisor assigned). */
 #include <optional>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -133,6 +134,36 @@ TEST_F(HotPlug, VfThatComesBackOnADifferentPortIdIsTaken)
 	EXPECT_NE(vf2_->port_id(), old_id);
 	EXPECT_TRUE(wait_active(vf2_->port_id()));
 	rte_vdev_uninit(filler.c_str());
+}
+
+TEST_F(HotPlug, VfThatGoesAwayBeforeItStartedIsLetGo)
+{
+	raise_rmv(vf_->port_id());
+	ASSERT_TRUE(wait_released());
+	/* A memif client with no server: it has the pair's MAC but cannot
+	 * start, so net_bypass keeps trying to make it the active. */
+	rte_ether_addr mac;
+	ASSERT_EQ(rte_eth_macaddr_get(backup_.port_id(), &mac), 0);
+	char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
+	const std::string name = unique("net_memif_hp");
+	const std::string args = std::string("role=client,socket-abstract=no,socket=/tmp/") +
+				 name + ".none,mac=" + mac_text;
+	ASSERT_EQ(rte_vdev_init(name.c_str(), args.c_str()), 0);
+	uint16_t stuck;
+	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &stuck), 0);
+	rte_eth_dev_owner owner{};
+	ASSERT_TRUE(wait_until([&] {
+		return rte_eth_dev_owner_get(stuck, &owner) == 0 && owner.id != RTE_ETH_DEV_NO_OWNER;
+	})) << "the port with the pair's MAC was not claimed";
+	std::this_thread::sleep_for(std::chrono::milliseconds(150)); /* a retry or two */
+
+	raise_rmv(stuck);
+	EXPECT_TRUE(wait_until([&] { return !rte_eth_dev_is_valid_port(stuck); }))
+	    << "the port that went away is still held";
+	vf2_.emplace(unique("vf2_"));
+	EXPECT_TRUE(wait_active(vf2_->port_id())) << "the next VF was not taken";
+	rte_vdev_uninit(name.c_str()); /* if it was not removed */
 }
 
 TEST_F(HotPlug, LinkFlapKeepsTheVfAttached)

@@ -8,7 +8,8 @@
  * counters, and stops, closes and detaches it. A port that appears with
  * the pair's MAC is claimed inside its NEW event, so nobody else takes it,
  * and configured on the control thread by replaying the journal; tx moves
- * to it once it is started and its link is up.
+ * to it once it is started and its link is up. One that goes away before
+ * that is let go, so that the next one can be taken.
  */
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -97,12 +98,14 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 		rte_eth_dev *dev = bp.dev;
 		SubPort &active = bp.sub[PATH_ACTIVE];
 		const rte_eth_dev &candidate = rte_eth_devices[port];
+		if (bp.attaching.load() != port)
+			return; /* it went away meanwhile: abandon_attach() */
 		if (candidate.state != RTE_ETH_DEV_ATTACHED) {
 			/* A port becomes ATTACHED only after its probe raised
 			 * NEW, which may still be going on in another thread;
 			 * a port whose data is gone was removed meanwhile. */
 			if (candidate.data == nullptr || candidate.data->name[0] == '\0') {
-				bp.active_attaching.store(false);
+				bp.attaching.store(RTE_MAX_ETHPORTS);
 				if (!bp.active_devargs.empty())
 					schedule_reprobe(bp);
 				return;
@@ -147,8 +150,10 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 			queues_bind(dev, PATH_ACTIVE);
 			bp.fast.rx_paths.fetch_or(1u << PATH_ACTIVE, std::memory_order_release);
 		}
+		/* Published before attaching is cleared: a removal handler
+		 * that finds neither cannot miss the port. */
 		active.published.store(port);
-		bp.active_attaching.store(false);
+		bp.attaching.store(RTE_MAX_ETHPORTS);
 		bp.reattaches.fetch_add(1);
 		bp.last_reattach_us.store(us_since(t0));
 		BYPASS_LOG(INFO,
@@ -156,6 +161,35 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 			   dev->data->port_id, port, bp.last_reattach_us.load());
 	}
 	link_refresh(bp);
+}
+
+/* Control thread: a port that goes away before it became the active
+ * sub-port is let go (nothing of the fast path is on it), so that the next
+ * VF can be taken. */
+void abandon_attach(BypassPort &bp, uint16_t port, Removal why)
+{
+	{
+		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		if (bp.attaching.load() != port) {
+			/* Its attach finished first: an active one now. */
+			if (bp.sub[PATH_ACTIVE].published.load() == port)
+				bp.on_port_removal(port, why);
+			return;
+		}
+		bp.attaching.store(RTE_MAX_ETHPORTS);
+		if (why != Removal::destroy) { /* destroyed: closed already */
+			bp.owner.release(port);
+			SubDevice gone;
+			gone.adopt(port, false);
+			gone.release(true);
+		}
+		BYPASS_LOG(INFO, "port %u: port %u went away (%s) before it was the active sub-port",
+			   bp.dev->data->port_id, port, removal_name(why));
+	}
+	if (!bp.active_devargs.empty()) {
+		bp.reprobe_delay = REPROBE_FIRST;
+		schedule_reprobe(bp);
+	}
 }
 
 } // namespace
@@ -187,7 +221,7 @@ void schedule_reprobe(BypassPort &bp)
 {
 	bp.ctl.post_after(bp.reprobe_delay, [&bp] {
 		if (bp.sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
-		    bp.active_attaching.load())
+		    bp.attaching.load() != RTE_MAX_ETHPORTS)
 			return;
 		/* A successful probe raises NEW on this thread: on_port_new
 		 * claims the port and posts its attach. */
@@ -209,12 +243,12 @@ void BypassPort::on_port_new(uint16_t port)
 	if (is_our_port(*this, port) || sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
 	    (!from_devargs && !has_pair_mac(*this, port)))
 		return;
-	bool expected = false;
-	if (!active_attaching.compare_exchange_strong(expected, true))
+	uint16_t none = RTE_MAX_ETHPORTS;
+	if (!attaching.compare_exchange_strong(none, port))
 		return;
 	/* Claim it now, inside NEW, before the application sees it. */
 	if (owner.claim(port) < 0) {
-		active_attaching.store(false);
+		attaching.store(RTE_MAX_ETHPORTS);
 		return;
 	}
 	const bool probed_here = from_devargs;
@@ -229,6 +263,10 @@ void BypassPort::on_port_removal(uint16_t port, Removal why)
 	if (port == sub[PATH_BACKUP].published.load()) {
 		BYPASS_LOG(WARNING, "port %u: the backup sub-port %u is going away (%s)",
 			   dev->data->port_id, port, removal_name(why));
+		return;
+	}
+	if (port == attaching.load()) {
+		ctl.post([this, port, why] { abandon_attach(*this, port, why); });
 		return;
 	}
 	if (port != sub[PATH_ACTIVE].published.load() || active_leaving.exchange(true))

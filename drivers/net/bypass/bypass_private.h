@@ -126,7 +126,9 @@ struct BypassPort final : EventListener {
 
 	/* Written by event handlers, read by the control path. */
 	std::atomic<bool> active_leaving{false};
-	std::atomic<bool> active_attaching{false};
+	/* The port being made the active sub-port: claimed, not published
+	 * yet; RTE_MAX_ETHPORTS if none. */
+	std::atomic<uint16_t> attaching{RTE_MAX_ETHPORTS};
 	std::atomic<bool> forced_backup{false};
 	std::atomic<bool> reprobing{false};
 	std::atomic<uint64_t> tx_switches{0};
