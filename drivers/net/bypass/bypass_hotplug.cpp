@@ -123,7 +123,7 @@ void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
 		int ret = 0;
 		if (dev->data->dev_configured)
 			ret = bp.journal.replay_config(port, *dev->data, sub_conf(dev, port));
-		if (ret == 0 && dev->data->dev_started) {
+		if (ret == 0 && bp.started) {
 			ret = rte_eth_dev_start(port);
 			if (ret == 0) {
 				active.started = true;
@@ -200,7 +200,7 @@ void schedule_active_start(BypassPort &bp)
 		{
 			std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 			SubPort &active = bp.sub[PATH_ACTIVE];
-			if (!bp.dev->data->dev_started || !active.present() || active.started ||
+			if (!bp.started || !active.present() || active.started ||
 			    bp.active_leaving.load())
 				return;
 			if (rte_eth_dev_start(active.port_id()) != 0) {

@@ -25,7 +25,7 @@ struct Choice {
 Choice choose_tx_path(const BypassPort &bp)
 {
 	const SubPort &active = bp.sub[PATH_ACTIVE];
-	if (!bp.dev->data->dev_started)
+	if (!bp.started)
 		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_STOPPED};
 	if (bp.active_leaving.load())
 		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_REMOVING};

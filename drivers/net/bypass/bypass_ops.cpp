@@ -130,9 +130,7 @@ int dev_start(rte_eth_dev *dev) noexcept
 		}
 		bp.fast.rx_paths.store(paths, std::memory_order_release);
 		set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
-		/* ethdev sets dev_started only after this returns; the tx
-		 * choice below must already see the port as started. */
-		dev->data->dev_started = 1;
+		bp.started = true;
 	}
 	link_refresh(bp);
 	link_poll_start(bp);
@@ -151,7 +149,7 @@ int dev_stop(rte_eth_dev *dev) noexcept
 		sub.started = false;
 	}
 	set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
-	dev->data->dev_started = 0;
+	bp.started = false;
 	const rte_eth_link down{};
 	rte_eth_linkstatus_set(dev, &down);
 	bp.link_announced = false;

@@ -118,6 +118,9 @@ struct BypassPort final : EventListener {
 	 * application was told holds while the VF is away. */
 	rte_eth_dev_info active_info{};
 	bool active_info_valid = false;
+	/* Between dev_start and dev_stop (ethdev's dev_started changes only
+	 * after they return, and the tx choice made inside them needs it). */
+	bool started = false;
 	/* Aggregate link last announced to the application (LSC event). */
 	bool link_announced = false;
 	/* Bumped to start or stop the link poll: a poll task carrying an
