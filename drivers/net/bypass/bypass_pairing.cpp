@@ -90,7 +90,20 @@ int Pairing::start()
 
 void Pairing::on_port_new(uint16_t port)
 {
+	{
+		std::lock_guard<std::recursive_mutex> lock(ports_lock_);
+		going_.reset(port); /* the id of a destroyed port, reused */
+	}
 	ctl_.post([this, port] { consider(port, 0); });
+}
+
+void Pairing::on_port_removal(uint16_t port, Removal why)
+{
+	if (why != Removal::destroy)
+		return;
+	/* ethdev frees the port once this returns. */
+	std::lock_guard<std::recursive_mutex> lock(ports_lock_);
+	going_.set(port);
 }
 
 bool Pairing::offers_standby(uint16_t port) const
@@ -107,6 +120,9 @@ bool Pairing::offers_standby(uint16_t port) const
 
 void Pairing::consider(uint16_t port, unsigned tries)
 {
+	std::unique_lock<std::recursive_mutex> lock(ports_lock_);
+	if (going_.test(port))
+		return;
 	if (rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED) {
 		if (tries < ATTACH_TRIES)
 			ctl_.post_after(ATTACH_RETRY,
@@ -122,12 +138,12 @@ void Pairing::consider(uint16_t port, unsigned tries)
 			   rte_vdev_device_name(vdev_), port, name);
 		return;
 	}
-	if (create_for(port) < 0)
+	if (create_for(port, lock) < 0)
 		BYPASS_LOG(ERR, "%s: cannot create a bypass port for virtio port %u (%s)",
 			   rte_vdev_device_name(vdev_), port, name);
 }
 
-int Pairing::create_for(uint16_t virtio)
+int Pairing::create_for(uint16_t virtio, std::unique_lock<std::recursive_mutex> &ports)
 {
 	char virtio_name[RTE_ETH_NAME_MAX_LEN];
 	rte_eth_dev_get_name_by_port(virtio, virtio_name);
@@ -140,6 +156,7 @@ int Pairing::create_for(uint16_t virtio)
 	void *priv = rte_zmalloc_socket(name.c_str(), sizeof(BypassPort), RTE_CACHE_LINE_SIZE,
 					vdev_->device.numa_node);
 	if (priv == nullptr) {
+		ports.unlock();
 		rte_eth_dev_release_port(dev);
 		return -ENOMEM;
 	}
@@ -152,6 +169,7 @@ int Pairing::create_for(uint16_t virtio)
 	if (ret == 0)
 		ret = bp.owner.claim(virtio);
 	if (ret < 0) {
+		ports.unlock();
 		discard(dev);
 		return ret;
 	}
@@ -171,6 +189,8 @@ int Pairing::create_for(uint16_t virtio)
 		break;
 	}
 
+	/* Both ports are ours now: the application no longer closes them. */
+	ports.unlock();
 	ret = publish(dev, name.c_str(), mac);
 	if (ret < 0) {
 		discard(dev);
