@@ -46,6 +46,25 @@ std::vector<uint32_t> receive(uint16_t port, size_t n, bool &stamped)
 	return seqs;
 }
 
+bool on_active(uint16_t port)
+{
+	rte_pmd_bypass_state s{};
+	return rte_pmd_bypass_state_get(port, &s) == 0 && s.on_active;
+}
+
+/* Sends a frame at a time until one comes back (a memif connection
+ * settles a moment after its link is up); true once one did. */
+bool echoes(BypassDev &bypass, Mempool &pool, uint32_t &seq)
+{
+	return wait_until(
+	    [&] {
+		    bypass.send(pool.frames(1, seq++));
+		    bool ignored;
+		    return !receive(bypass.port_id(), 1, ignored).empty();
+	    },
+	    std::chrono::seconds(10));
+}
+
 class VirtioBackup : public StartedBypass {
 protected:
 	void SetUp() override
@@ -229,28 +248,15 @@ TEST(FailoverHost, PlugsTheVfForABypassGuestAndTrafficMovesToIt)
 			     host.vf_socket(0) + ",mac=" + MAC + ")");
 	ASSERT_EQ(bypass.probe_result(), 0);
 	ASSERT_EQ(bypass.start(pool), 0);
-	ASSERT_TRUE(wait_until(
-	    [&] {
-		    rte_pmd_bypass_state s{};
-		    rte_pmd_bypass_state_get(bypass.port_id(), &s);
-		    return s.on_active;
-	    },
-	    std::chrono::seconds(10)))
+	ASSERT_TRUE(
+	    wait_until([&] { return on_active(bypass.port_id()); }, std::chrono::seconds(10)))
 	    << "the VF never came up:\n"
 	    << host.log();
 	EXPECT_NE(host.log().find("VF plugged"), std::string::npos);
 
-	/* The memif connection settles a moment after the link is up: send
-	 * until the first echo returns, then count a full burst. */
+	/* The first echo says the VF carries traffic; then a full burst. */
 	uint32_t seq = 1000;
-	ASSERT_TRUE(wait_until(
-	    [&] {
-		    bypass.send(pool.frames(1, seq++));
-		    bool ignored;
-		    return !receive(bypass.port_id(), 1, ignored).empty();
-	    },
-	    std::chrono::seconds(10)))
-	    << "the VF echoed nothing back";
+	ASSERT_TRUE(echoes(bypass, pool, seq)) << "the VF echoed nothing back";
 	const unsigned sent = bypass.send(pool.frames(32));
 	ASSERT_GT(sent, 0u);
 	bool stamped;
@@ -277,41 +283,27 @@ TEST(FailoverHost, PlannedMigrationMovesTrafficToVirtioAndBack)
 			     host.vf_socket(0) + ",mac=" + MAC + ")");
 	ASSERT_EQ(bypass.probe_result(), 0);
 	ASSERT_EQ(bypass.start(pool), 0);
-	auto state = [&] {
-		rte_pmd_bypass_state s{};
-		rte_pmd_bypass_state_get(bypass.port_id(), &s);
-		return s;
-	};
-	/* Sends until an echo comes back; true once one did. */
+	const uint16_t port = bypass.port_id();
 	uint32_t seq = 0;
-	auto echoes = [&] {
-		return wait_until(
-		    [&] {
-			    bypass.send(pool.frames(1, seq++));
-			    bool ignored;
-			    return !receive(bypass.port_id(), 1, ignored).empty();
-		    },
-		    std::chrono::seconds(10));
-	};
-	ASSERT_TRUE(wait_until([&] { return state().on_active; }, std::chrono::seconds(10)));
-	ASSERT_TRUE(echoes());
+	ASSERT_TRUE(wait_until([&] { return on_active(port); }, std::chrono::seconds(10)));
+	ASSERT_TRUE(echoes(bypass, pool, seq));
 
 	host.command("unplug");
-	ASSERT_TRUE(wait_until([&] { return !state().on_active; }, std::chrono::seconds(10)))
+	ASSERT_TRUE(wait_until([&] { return !on_active(port); }, std::chrono::seconds(10)))
 	    << "the guest did not leave the VF:\n"
 	    << host.log();
 	EXPECT_TRUE(host.wait_for("VF unplugged"));
 	const uint64_t on_virtio = bypass.xstat("backup_tx_good_packets");
-	ASSERT_TRUE(echoes()) << "no traffic over virtio while the VF was away";
+	ASSERT_TRUE(echoes(bypass, pool, seq)) << "no traffic over virtio while the VF was away";
 	EXPECT_GT(bypass.xstat("backup_tx_good_packets"), on_virtio);
 
 	host.command("plug");
-	ASSERT_TRUE(wait_until([&] { return state().on_active; }, std::chrono::seconds(10)))
+	ASSERT_TRUE(wait_until([&] { return on_active(port); }, std::chrono::seconds(10)))
 	    << "the guest did not take the VF back:\n"
 	    << host.log();
 	EXPECT_GE(bypass.xstat("active_attaches"), 1u);
 	const uint64_t on_vf = bypass.xstat("active_tx_good_packets");
-	ASSERT_TRUE(echoes()) << "no traffic over the VF once it was back";
+	ASSERT_TRUE(echoes(bypass, pool, seq)) << "no traffic over the VF once it was back";
 	EXPECT_GT(bypass.xstat("active_tx_good_packets"), on_vf);
 }
 
