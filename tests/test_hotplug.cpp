@@ -147,14 +147,15 @@ TEST_F(HotPlug, VfThatGoesAwayBeforeItStartedIsLetGo)
 	char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
 	rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
 	const std::string name = unique("net_memif_hp");
-	const std::string args = std::string("role=client,socket-abstract=no,socket=/tmp/") +
-				 name + ".none,mac=" + mac_text;
+	const std::string args = std::string("role=client,socket-abstract=no,socket=/tmp/") + name +
+				 ".none,mac=" + mac_text;
 	ASSERT_EQ(rte_vdev_init(name.c_str(), args.c_str()), 0);
 	uint16_t stuck;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name(name.c_str(), &stuck), 0);
 	rte_eth_dev_owner owner{};
 	ASSERT_TRUE(wait_until([&] {
-		return rte_eth_dev_owner_get(stuck, &owner) == 0 && owner.id != RTE_ETH_DEV_NO_OWNER;
+		return rte_eth_dev_owner_get(stuck, &owner) == 0 &&
+		       owner.id != RTE_ETH_DEV_NO_OWNER;
 	})) << "the port with the pair's MAC was not claimed";
 	std::this_thread::sleep_for(std::chrono::milliseconds(150)); /* a retry or two */
 

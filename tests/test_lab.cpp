@@ -47,13 +47,15 @@ struct Summary {
 bool parse_summary(const std::string &log, Summary &s)
 {
 	std::smatch m;
-	static const std::regex re("lab summary: sent (\\d+), back on the VF (\\d+), on virtio "
-				   "(\\d+), lost (\\d+), duplicates (\\d+), overtaken (\\d+), "
-				   "switches (\\d+), largest gap \\(us\\) (\\d+), last path (\\S+)");
+	static const std::regex re(
+	    "lab summary: sent (\\d+), back on the VF (\\d+), on virtio "
+	    "(\\d+), lost (\\d+), duplicates (\\d+), overtaken (\\d+), "
+	    "switches (\\d+), largest gap \\(us\\) (\\d+), last path (\\S+)");
 	if (!std::regex_search(log, m, re))
 		return false;
-	s = {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4]),
-	     std::stoull(m[5]), std::stoull(m[6]), std::stoull(m[7]), std::stoull(m[8]), m[9]};
+	s = {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]),
+	     std::stoull(m[4]), std::stoull(m[5]), std::stoull(m[6]),
+	     std::stoull(m[7]), std::stoull(m[8]), m[9]};
 	printf("    %s\n", m[0].str().c_str());
 	return true;
 }

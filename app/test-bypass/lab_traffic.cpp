@@ -134,8 +134,7 @@ uint64_t LabTraffic::summary() const
 	       ", lost %" PRIu64 ", duplicates %" PRIu64 ", overtaken %" PRIu64
 	       ", switches %" PRIu64 ", largest gap (us) %" PRIu64 ", last path %s\n",
 	       sent_, received_[VF], received_[VIRTIO], lost, dups_, overtaken_, switches_,
-	       max_gap_us_,
-	       last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
+	       max_gap_us_, last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
 	fflush(stdout);
 	return lost;
 }

@@ -183,7 +183,8 @@ void abandon_attach(BypassPort &bp, uint16_t port, Removal why)
 			gone.adopt(port, false);
 			gone.release(true);
 		}
-		BYPASS_LOG(INFO, "port %u: port %u went away (%s) before it was the active sub-port",
+		BYPASS_LOG(INFO,
+			   "port %u: port %u went away (%s) before it was the active sub-port",
 			   bp.dev->data->port_id, port, removal_name(why));
 	}
 	if (!bp.active_devargs.empty()) {
