@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 
-dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "lab-guest-$$" -d "$plugin" \
+stdbuf -oL dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix "lab-guest-$$" -d "$plugin" \
 	--vdev "net_bypass0,backup=(virtio_user0,path=$sock,queues=1,cq=1,mac=$mac),active=(net_memif0,role=client,socket-abstract=no,socket=$sock.vf,mac=$mac)" \
 	--log-level pmd.net.bypass:info \
 	-- --forward-mode=io --auto-start --stats-period=3600 --total-num-mbufs=8192 \

@@ -8,8 +8,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps="$top/.deps"
 
+# valgrind: bench_burst.cpp marks its measured loop with valgrind/callgrind.h.
+# coreutils' stdbuf runs the tests' testpmd line-buffered.
 packages=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config g++ python3
-	  libgtest-dev libbenchmark-dev dpkg-dev xz-utils iproute2)
+	  libgtest-dev libbenchmark-dev valgrind dpkg-dev xz-utils iproute2 coreutils)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,9 +19,9 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
-	apt-get update -qq
+	apt-get update -qq >&2 || { echo "setup: apt-get update failed" >&2; exit 1; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >&2
+		"${missing[@]}" >&2 || { echo "setup: cannot install ${missing[*]}" >&2; exit 1; }
 fi
 
 has_sdk_headers() {
@@ -54,11 +56,13 @@ if [ ! -f "$src/VERSION" ]; then
 			[ -s "$list.list" ] || rm -f "$list.list"
 		fi
 		echo "setup: fetching the source index for dpdk $deb_version" >&2
-		apt-get update -qq
+		apt-get update -qq >&2
 	fi
 	mkdir -p "$deps/dpdk-src"
-	(cd "$deps/dpdk-src" && apt-get source -qq "dpdk=$deb_version" >&2 2>/dev/null) || {
-		echo "setup: cannot fetch Debian's source of dpdk $deb_version" >&2
+	log=$deps/dpdk-src/apt-get-source.log
+	(cd "$deps/dpdk-src" && apt-get source -qq "dpdk=$deb_version") >"$log" 2>&1 || {
+		cat "$log" >&2
+		echo "setup: cannot fetch Debian's source of dpdk $deb_version (apt-get source, above)" >&2
 		exit 1
 	}
 fi

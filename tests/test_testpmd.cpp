@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The stock dpdk-testpmd loads the built PMD with -d, sees one port and
  * forwards through the active sub-port. */
-#include <cstdlib>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -15,10 +14,7 @@ namespace {
 
 std::string testpmd(const std::string &vdevs, const std::string &commands)
 {
-	const char *env = getenv("BYPASS_TESTPMD_ENV"); /* sanitizer runtime, if any */
-	return "{ " + commands + "; } | " + (env != nullptr ? env : "") +
-	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci " + "--file-prefix " +
-	       unique("smoke") + " -d " + plugin_path() + " " + vdevs +
+	return "{ " + commands + "; } | " + testpmd_command(unique("smoke")) + " " + vdevs +
 	       " -- -i --total-num-mbufs=8192";
 }
 

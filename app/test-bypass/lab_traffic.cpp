@@ -88,7 +88,6 @@ bool LabTraffic::consume(const rte_mbuf *m, Path path)
 		switches_++;
 		printf("lab: switch %s -> %s: gap %" PRIu64 " us (frame %" PRIu64 ")\n",
 		       PATH_NAME[last_path_], PATH_NAME[path], gap_us, p.seq);
-		fflush(stdout);
 	}
 	last_path_ = path;
 	last_rx_tsc_[path] = now;
@@ -102,7 +101,6 @@ void LabTraffic::tick()
 		return;
 	printf("lab: %8" PRIu64 " pkt/s on the VF  %8" PRIu64 " pkt/s on virtio  (%s)\n",
 	       second_[VF], second_[VIRTIO], last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
-	fflush(stdout);
 	second_[VF] = second_[VIRTIO] = 0;
 	second_start_ = now;
 }
@@ -135,6 +133,5 @@ uint64_t LabTraffic::summary() const
 	       ", switches %" PRIu64 ", largest gap (us) %" PRIu64 ", last path %s\n",
 	       sent_, received_[VF], received_[VIRTIO], lost, dups_, overtaken_, switches_,
 	       max_gap_us_, last_path_ < 0 ? "-" : PATH_NAME[last_path_]);
-	fflush(stdout);
 	return lost;
 }

@@ -87,7 +87,6 @@ void LabVf::plug()
 	link_up_ = false;
 	printf("vhost-host: VF plugged: %s %s\n", kind_ == Kind::memif ? "memif server on" : "tap",
 	       endpoint_.c_str());
-	fflush(stdout);
 }
 
 bool LabVf::withdraw(bool surprise)
@@ -101,7 +100,6 @@ bool LabVf::withdraw(bool surprise)
 	deadline_tsc_ = rte_get_tsc_cycles() + WITHDRAW_TIMEOUT_S * rte_get_tsc_hz();
 	printf("vhost-host: VF %s: %s\n", surprise ? "gone (surprise removal)" : "withdrawn",
 	       endpoint_.c_str());
-	fflush(stdout);
 	return true;
 }
 
@@ -128,7 +126,6 @@ void LabVf::poll()
 	if (up != link_up_) {
 		link_up_ = up;
 		printf("vhost-host: VF link %s: %s\n", up ? "up" : "down", endpoint_.c_str());
-		fflush(stdout);
 	}
 	if (state_ != State::leaving && state_ != State::dead)
 		return;
@@ -148,7 +145,6 @@ void LabVf::remove()
 	state_ = State::gone;
 	link_up_ = false;
 	printf("vhost-host: VF unplugged: %s\n", endpoint_.c_str());
-	fflush(stdout);
 }
 
 void LabVf::unpublish() const

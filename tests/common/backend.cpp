@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "backend.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <csignal>
@@ -160,17 +161,32 @@ CommandResult run_command(const std::string &cmd)
 	return r;
 }
 
+std::string testpmd_command(const std::string &prefix)
+{
+	/* coreutils' stdbuf works by preloading libstdbuf.so, which naming
+	 * a sanitizer runtime in LD_PRELOAD would drop: ask stdbuf for its
+	 * library and preload both. */
+	static const std::string stdbuf_lib = [] {
+		std::string lib = run_command("stdbuf -oL printenv LD_PRELOAD").output;
+		while (!lib.empty() && isspace(static_cast<unsigned char>(lib.back())))
+			lib.pop_back();
+		return lib;
+	}();
+	const char *sanitizer = getenv("BYPASS_TESTPMD_PRELOAD");
+	const char *env = getenv("BYPASS_TESTPMD_ENV");
+	const std::string preload =
+	    (sanitizer != nullptr ? std::string(sanitizer) + ":" : std::string()) + stdbuf_lib;
+	return "env LD_PRELOAD='" + preload + "' _STDBUF_O=L " + (env != nullptr ? env : "") +
+	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + prefix +
+	       " -d " + plugin_path();
+}
+
 TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log) : log_(log)
 {
-	/* A sanitized plugin needs the sanitizer runtime preloaded. */
-	const char *env = getenv("BYPASS_TESTPMD_ENV");
-	const std::string cmd =
-	    std::string("exec env ") + (env != nullptr ? env : "") +
-	    " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + unique("guest") +
-	    " -d " + plugin_path() + " " + vdevs +
-	    " --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
-	    "--stats-period=3600 --total-num-mbufs=8192 >" +
-	    log + " 2>&1";
+	const std::string cmd = "exec " + testpmd_command(unique("guest")) + " " + vdevs +
+				" --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
+				"--stats-period=3600 --total-num-mbufs=8192 >" +
+				log + " 2>&1";
 	pid_ = fork();
 	if (pid_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -76,6 +76,12 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string &cmd);
 
+/* The start of a command line running the stock dpdk-testpmd with the
+ * plugin (EAL options up to -d; the caller adds --vdev and the rest):
+ * line-buffered, since a test reads what it prints to a file or a pipe,
+ * and with the sanitizer runtime preloaded in a sanitized build. */
+std::string testpmd_command(const std::string &file_prefix);
+
 /* The stock dpdk-testpmd as a guest, in its own process: forwarding
  * (io: what it receives on its one port goes back out of it) until it is
  * stopped. */
