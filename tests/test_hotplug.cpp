@@ -251,6 +251,9 @@ TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
 	conf.intr_conf.lsc = 1;
 	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
 	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	/* After rte_eth_dev_start() returned, from the interrupt thread. */
+	ASSERT_TRUE(wait_until([&] { return events.load() == 1; }))
+	    << "the link coming up at start was not announced";
 	const int at_start = events.load();
 
 	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);

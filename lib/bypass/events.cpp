@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
-#include <rte_dev.h>
 #include <ethdev_driver.h>
-#include <rte_ethdev.h>
+#include <rte_dev.h>
 
+#include "hotplug_policy.h"
 #include "log.h"
 
 namespace bypass {
@@ -19,8 +21,6 @@ const char *removal_name(Removal why)
 		return "RMV interrupt";
 	case Removal::dev_remove:
 		return "device removal";
-	case Removal::destroy:
-		return "port destroyed";
 	}
 	return "?";
 }
@@ -35,10 +35,10 @@ int on_eth_event(uint16_t port, rte_eth_event_type type, void *, void *) noexcep
 		hub.port_new(port);
 		break;
 	case RTE_ETH_EVENT_INTR_RMV:
-		hub.port_removal(port, Removal::intr_rmv);
+		hub.removal_request(port, Removal::intr_rmv);
 		break;
 	case RTE_ETH_EVENT_DESTROY:
-		hub.port_removal(port, Removal::destroy);
+		hub.port_destroyed(port);
 		break;
 	case RTE_ETH_EVENT_INTR_LSC:
 		hub.port_link(port);
@@ -70,23 +70,57 @@ EventHub &EventHub::instance()
 
 void EventHub::add(EventListener *listener)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	if (listeners_.empty())
+	std::lock_guard<std::mutex> guard(lock_);
+	if (slots_.empty())
 		register_callbacks();
-	listeners_.push_back(listener);
+	slots_.push_back(Slot{listener});
 }
 
 void EventHub::remove(EventListener *listener)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener),
-			 listeners_.end());
-	if (listeners_.empty())
+	std::unique_lock<std::mutex> guard(lock_);
+	auto slot = std::find_if(slots_.begin(), slots_.end(),
+				 [&](const Slot &s) { return s.listener == listener; });
+	if (slot == slots_.end())
+		return;
+	slot->removed = true;
+	idle_.wait(guard, [&] { return slot->running == 0; });
+	slots_.erase(slot);
+	if (slots_.empty())
 		unregister_callbacks();
+}
+
+/* Calls `call` on every listener, with no lock held while it runs: a
+ * DESTROY handler may wait for the port's bursts while other events are
+ * dispatched on other threads. */
+template <typename Call> void EventHub::dispatch(Call &&call)
+{
+	std::vector<Slot *> now;
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		for (Slot &s : slots_) {
+			if (!s.removed) {
+				s.running++;
+				now.push_back(&s);
+			}
+		}
+	}
+	for (Slot *s : now)
+		call(*s->listener);
+	std::lock_guard<std::mutex> guard(lock_);
+	for (Slot *s : now) {
+		if (--s->running == 0 && s->removed)
+			idle_.notify_all();
+	}
 }
 
 void EventHub::register_callbacks()
 {
+	{
+		/* Ids destroyed while nobody listened may be in use again. */
+		std::lock_guard<std::mutex> guard(ports_lock_);
+		going_.reset();
+	}
 	for (rte_eth_event_type type : ETH_EVENTS)
 		rte_eth_dev_callback_register(RTE_ETH_ALL, type, on_eth_event, nullptr);
 	rte_dev_event_callback_register(nullptr, on_dev_event, nullptr);
@@ -102,36 +136,61 @@ void EventHub::register_callbacks()
 
 void EventHub::unregister_callbacks()
 {
-	for (rte_eth_event_type type : ETH_EVENTS)
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, type, on_eth_event, nullptr);
-	/* -EAGAIN while our callback runs on another thread: it cannot, the
-	 * dispatch holds lock_, which we hold too. */
-	rte_dev_event_callback_unregister(nullptr, on_dev_event, nullptr);
+	/* -EAGAIN while our callback runs on another thread: with no
+	 * listener left it returns at once. */
+	for (rte_eth_event_type type : ETH_EVENTS) {
+		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL, type, on_eth_event, nullptr) ==
+		       -EAGAIN)
+			std::this_thread::yield();
+	}
+	while (rte_dev_event_callback_unregister(nullptr, on_dev_event, nullptr) == -EAGAIN)
+		std::this_thread::yield();
 	if (monitor_started_) {
 		rte_dev_event_monitor_stop();
 		monitor_started_ = false;
 	}
 }
 
-void EventHub::port_new(uint16_t port)
+bool EventHub::inspect(uint16_t port, const std::function<void()> &look)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	for (EventListener *l : std::vector<EventListener *>(listeners_))
-		l->on_port_new(port);
+	if (port >= RTE_MAX_ETHPORTS)
+		return false;
+	std::lock_guard<std::mutex> guard(ports_lock_);
+	if (going_.test(port) || rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED)
+		return false;
+	look();
+	return true;
 }
 
-void EventHub::port_removal(uint16_t port, Removal why)
+void EventHub::port_new(uint16_t port)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	for (EventListener *l : std::vector<EventListener *>(listeners_))
-		l->on_port_removal(port, why);
+	{
+		/* The id of a destroyed port, reused. */
+		std::lock_guard<std::mutex> guard(ports_lock_);
+		going_.reset(port);
+	}
+	dispatch([&](EventListener &l) { l.on_port_new(port); });
+}
+
+void EventHub::removal_request(uint16_t port, Removal why)
+{
+	dispatch([&](EventListener &l) { l.on_removal_request(port, why); });
+}
+
+void EventHub::port_destroyed(uint16_t port)
+{
+	{
+		/* Waits for any inspect() of the port; ethdev frees it after
+		 * we return. */
+		std::lock_guard<std::mutex> guard(ports_lock_);
+		going_.set(port);
+	}
+	dispatch([&](EventListener &l) { l.on_port_destroyed(port); });
 }
 
 void EventHub::port_link(uint16_t port)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	for (EventListener *l : std::vector<EventListener *>(listeners_))
-		l->on_port_link(port);
+	dispatch([&](EventListener &l) { l.on_port_link(port); });
 }
 
 void EventHub::device_removal(const char *device_name)
@@ -139,21 +198,28 @@ void EventHub::device_removal(const char *device_name)
 	/* The name may belong to the device itself, which a listener's
 	 * release can free while we still look for its other ports. */
 	const std::string name(device_name);
-	/* The device's ports, read from ethdev's data: asking the drivers
-	 * (rte_eth_dev_info_get) could wait on a driver's own lock, held by a
-	 * thread that is about to raise an event and wait for ours. */
+	std::vector<uint16_t> ports;
 	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS;
 	     p = rte_eth_find_next(p + 1)) {
-		const rte_device *device = rte_eth_devices[p].device;
-		if (device != nullptr && name == rte_dev_name(device))
-			port_removal(p, Removal::dev_remove);
+		inspect(p, [&] {
+			const rte_device *device = rte_eth_devices[p].device;
+			if (device != nullptr && name == rte_dev_name(device))
+				ports.push_back(p);
+		});
 	}
+	for (uint16_t p : ports)
+		removal_request(p, Removal::dev_remove);
 }
 
 void EventHub::device_add(const char *device_name)
 {
-	std::lock_guard<std::recursive_mutex> guard(lock_);
-	if (listeners_.empty() || prober_.start("bypass-probe") < 0)
+	std::string why;
+	if (!hotplug_probe_allowed(device_name, why)) {
+		BYPASS_LOG(INFO, "hot-plugged device %s not probed: %s", device_name, why.c_str());
+		return;
+	}
+	std::lock_guard<std::mutex> guard(lock_);
+	if (slots_.empty() || prober_.start("bypass-probe") < 0)
 		return;
 	prober_.post([name = std::string(device_name)] {
 		const int ret = rte_dev_probe(name.c_str());

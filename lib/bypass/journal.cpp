@@ -1,50 +1,134 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "journal.h"
 
-#include <cerrno>
-
-#include "log.h"
+#include <algorithm>
 
 namespace bypass {
 
 namespace {
 
-/* Applies one journal item: -ENOTSUP is logged and tolerated. */
-template <typename Fn> int item(uint16_t port, const char *what, Fn &&apply)
+template <typename T> std::optional<T> &slot(std::vector<std::optional<T>> &v, size_t i)
 {
-	const int ret = apply();
-	if (ret == -ENOTSUP) {
-		BYPASS_LOG(NOTICE, "replay onto port %u: %s not supported, skipped", port, what);
-		return 0;
-	}
-	if (ret < 0)
-		BYPASS_LOG(ERR, "replay onto port %u: %s failed: %s", port, what,
-			   rte_strerror(-ret));
-	return ret;
+	if (v.size() <= i)
+		v.resize(i + 1);
+	return v[i];
+}
+
+template <typename T>
+const std::optional<T> &slot_or_none(const std::vector<std::optional<T>> &v, size_t i)
+{
+	static const std::optional<T> none;
+	return i < v.size() ? v[i] : none;
 }
 
 } // namespace
 
+void Journal::record_configure(uint16_t nb_rx, uint16_t nb_tx, const rte_eth_conf &conf)
+{
+	configured_ = true;
+	nb_rx_ = nb_rx;
+	nb_tx_ = nb_tx;
+	conf_ = conf;
+	const rte_eth_rss_conf &rss = conf.rx_adv_conf.rss_conf;
+	rss_key_set_ = rss.rss_key != nullptr && rss.rss_key_len != 0;
+	rss_key_.assign(rss_key_set_ ? rss.rss_key : nullptr,
+			rss_key_set_ ? rss.rss_key + rss.rss_key_len : nullptr);
+	conf_.rx_adv_conf.rss_conf.rss_key = rss_key_set_ ? rss_key_.data() : nullptr;
+	conf_.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(rss_key_.size());
+	mtu_ = conf.rxmode.mtu != 0 ? conf.rxmode.mtu : RTE_ETHER_MTU;
+	/* A configure starts RSS afresh: later updates are superseded. */
+	reta_.clear();
+	reta_size_ = 0;
+	rss_hash_set_ = false;
+	rx_.resize(std::min<size_t>(rx_.size(), nb_rx));
+	tx_.resize(std::min<size_t>(tx_.size(), nb_tx));
+}
+
 void Journal::record_rx_queue(uint16_t q, uint16_t nb_desc, unsigned socket,
 			      const rte_eth_rxconf *conf, rte_mempool *mp)
 {
-	if (rx_.size() <= q)
-		rx_.resize(q + 1);
-	rx_[q] = RxQueue{true, nb_desc, socket, conf != nullptr ? *conf : rte_eth_rxconf{}, mp};
+	RxQueue r;
+	r.nb_desc = nb_desc;
+	r.socket = socket;
+	r.mp = mp;
+	if (conf != nullptr) {
+		r.conf = *conf;
+		if (conf->rx_seg != nullptr)
+			r.segs.assign(conf->rx_seg, conf->rx_seg + conf->rx_nseg);
+		if (conf->rx_mempools != nullptr)
+			r.pools.assign(conf->rx_mempools, conf->rx_mempools + conf->rx_nmempool);
+	}
+	r.conf.rx_seg = nullptr;
+	r.conf.rx_mempools = nullptr;
+	slot(rx_, q) = std::move(r);
 }
 
 void Journal::record_tx_queue(uint16_t q, uint16_t nb_desc, unsigned socket,
 			      const rte_eth_txconf *conf)
 {
-	if (tx_.size() <= q)
-		tx_.resize(q + 1);
-	tx_[q] = TxQueue{true, nb_desc, socket, conf != nullptr ? *conf : rte_eth_txconf{}};
+	slot(tx_, q) = TxQueue{nb_desc, socket, conf != nullptr ? *conf : rte_eth_txconf{}};
+}
+
+void Journal::forget_rx_queue(uint16_t q)
+{
+	if (q < rx_.size())
+		rx_[q].reset();
+}
+
+void Journal::forget_tx_queue(uint16_t q)
+{
+	if (q < tx_.size())
+		tx_[q].reset();
+}
+
+const std::optional<Journal::RxQueue> &Journal::rx_queue(uint16_t q) const
+{
+	return slot_or_none(rx_, q);
+}
+
+const std::optional<Journal::TxQueue> &Journal::tx_queue(uint16_t q) const
+{
+	return slot_or_none(tx_, q);
+}
+
+rte_eth_rxconf Journal::conf_of(const RxQueue &r) const
+{
+	rte_eth_rxconf conf = r.conf;
+	/* The pointers go to const data: ethdev only reads them. */
+	conf.rx_seg = r.segs.empty() ? nullptr : const_cast<rte_eth_rxseg *>(r.segs.data());
+	conf.rx_mempools = r.pools.empty() ? nullptr : const_cast<rte_mempool **>(r.pools.data());
+	return conf;
+}
+
+void Journal::record_mac(uint32_t index, const rte_ether_addr &mac)
+{
+	slot(macs_, index) = mac;
+}
+
+void Journal::forget_mac(uint32_t index)
+{
+	if (index < macs_.size())
+		macs_[index].reset();
 }
 
 void Journal::record_mc_list(const rte_ether_addr *list, uint32_t n)
 {
-	mc_.assign(list, list + n);
-	mc_set_ = true;
+	mc_.emplace(list, list + n);
+}
+
+void Journal::record_vlan_filter(uint16_t vlan, bool on)
+{
+	auto at = std::lower_bound(vlans_.begin(), vlans_.end(), vlan);
+	const bool present = at != vlans_.end() && *at == vlan;
+	if (on && !present)
+		vlans_.insert(at, vlan);
+	else if (!on && present)
+		vlans_.erase(at);
+}
+
+void Journal::record_vlan_offload(uint64_t rx_offloads)
+{
+	conf_.rxmode.offloads = rx_offloads;
 }
 
 void Journal::record_reta(const rte_eth_rss_reta_entry64 *conf, uint16_t size)
@@ -67,116 +151,15 @@ void Journal::record_reta(const rte_eth_rss_reta_entry64 *conf, uint16_t size)
 
 void Journal::record_rss_hash(const rte_eth_rss_conf &conf)
 {
-	if (conf.rss_key != nullptr)
+	if (conf.rss_key != nullptr && conf.rss_key_len != 0) {
 		rss_key_.assign(conf.rss_key, conf.rss_key + conf.rss_key_len);
+		rss_key_set_ = true;
+		conf_.rx_adv_conf.rss_conf.rss_key = rss_key_.data();
+		conf_.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(rss_key_.size());
+	}
 	rss_hf_ = conf.rss_hf;
-	rss_set_ = true;
-}
-
-int Journal::replay_config(uint16_t port, const rte_eth_dev_data &data,
-			   const rte_eth_conf &conf) const
-{
-	int ret = rte_eth_dev_configure(port, data.nb_rx_queues, data.nb_tx_queues, &conf);
-	if (ret < 0) {
-		BYPASS_LOG(ERR, "replay onto port %u: configure failed: %s", port,
-			   rte_strerror(-ret));
-		return ret;
-	}
-	for (uint16_t q = 0; q < data.nb_rx_queues && q < rx_.size(); q++) {
-		const RxQueue &r = rx_[q];
-		if (r.set && (ret = item(port, "rx queue setup", [&] {
-				      return rte_eth_rx_queue_setup(port, q, r.nb_desc, r.socket,
-								    &r.conf, r.mp);
-			      })) < 0)
-			return ret;
-	}
-	for (uint16_t q = 0; q < data.nb_tx_queues && q < tx_.size(); q++) {
-		const TxQueue &t = tx_[q];
-		if (t.set && (ret = item(port, "tx queue setup", [&] {
-				      return rte_eth_tx_queue_setup(port, q, t.nb_desc, t.socket,
-								    &t.conf);
-			      })) < 0)
-			return ret;
-	}
-
-	if ((ret = item(port, "MTU", [&] { return rte_eth_dev_set_mtu(port, data.mtu); })) < 0)
-		return ret;
-	rte_ether_addr mac = data.mac_addrs[0], cur;
-	if ((rte_eth_macaddr_get(port, &cur) != 0 || !rte_is_same_ether_addr(&cur, &mac)) &&
-	    (ret = item(port, "default MAC",
-			[&] { return rte_eth_dev_default_mac_addr_set(port, &mac); })) < 0)
-		return ret;
-	rte_eth_dev_info info{};
-	rte_eth_dev_info_get(data.port_id, &info);
-	for (uint32_t i = 1; i < info.max_mac_addrs; i++) {
-		rte_ether_addr extra = data.mac_addrs[i];
-		if (!rte_is_zero_ether_addr(&extra) &&
-		    (ret = item(port, "MAC address",
-				[&] { return rte_eth_dev_mac_addr_add(port, &extra, 0); })) < 0)
-			return ret;
-	}
-	if (mc_set_) {
-		std::vector<rte_ether_addr> mc = mc_;
-		if ((ret = item(port, "multicast list", [&] {
-			     return rte_eth_dev_set_mc_addr_list(port, mc.data(), mc.size());
-		     })) < 0)
-			return ret;
-	}
-	if ((ret = item(port, "promiscuous mode", [&] {
-		     return data.promiscuous ? rte_eth_promiscuous_enable(port)
-					     : rte_eth_promiscuous_disable(port);
-	     })) < 0)
-		return ret;
-	if ((ret = item(port, "all-multicast mode", [&] {
-		     return data.all_multicast ? rte_eth_allmulticast_enable(port)
-					       : rte_eth_allmulticast_disable(port);
-	     })) < 0)
-		return ret;
-	for (uint16_t vlan = 0; vlan < RTE_ETHER_MAX_VLAN_ID + 1; vlan++) {
-		if ((data.vlan_filter_conf.ids[vlan / 64] & (1ULL << (vlan % 64))) &&
-		    (ret = item(port, "VLAN filter",
-				[&] { return rte_eth_dev_vlan_filter(port, vlan, 1); })) < 0)
-			return ret;
-	}
-	if (rss_set_) {
-		std::vector<uint8_t> key = rss_key_;
-		rte_eth_rss_conf rss{};
-		rss.rss_key = key.empty() ? nullptr : key.data();
-		rss.rss_key_len = static_cast<uint8_t>(key.size());
-		rss.rss_hf = rss_hf_;
-		if ((ret = item(port, "RSS hash",
-				[&] { return rte_eth_dev_rss_hash_update(port, &rss); })) < 0)
-			return ret;
-	}
-	if (reta_size_ != 0) {
-		std::vector<rte_eth_rss_reta_entry64> reta = reta_;
-		if ((ret = item(port, "RETA", [&] {
-			     return rte_eth_dev_rss_reta_update(port, reta.data(), reta_size_);
-		     })) < 0)
-			return ret;
-	}
-	return 0;
-}
-
-int Journal::replay_started(uint16_t port, const rte_eth_dev_data &data) const
-{
-	int ret;
-	for (uint16_t q = 0; q < data.nb_rx_queues; q++) {
-		if (data.rx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
-		    (ret = item(port, "rx queue stop",
-				[&] { return rte_eth_dev_rx_queue_stop(port, q); })) < 0)
-			return ret;
-	}
-	for (uint16_t q = 0; q < data.nb_tx_queues; q++) {
-		if (data.tx_queue_state[q] == RTE_ETH_QUEUE_STATE_STOPPED &&
-		    (ret = item(port, "tx queue stop",
-				[&] { return rte_eth_dev_tx_queue_stop(port, q); })) < 0)
-			return ret;
-	}
-	if (!link_admin_up_ &&
-	    (ret = item(port, "link down", [&] { return rte_eth_dev_set_link_down(port); })) < 0)
-		return ret;
-	return 0;
+	conf_.rx_adv_conf.rss_conf.rss_hf = conf.rss_hf;
+	rss_hash_set_ = true;
 }
 
 } // namespace bypass

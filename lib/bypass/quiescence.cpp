@@ -31,18 +31,11 @@ int barrier_command()
 			return static_cast<int>(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
 		if (supported > 0 && (supported & MEMBARRIER_CMD_GLOBAL))
 			return static_cast<int>(MEMBARRIER_CMD_GLOBAL);
-		BYPASS_LOG(ERR, "membarrier(2) unavailable: releasing a sub-port will wait for "
-				"every queue to finish a burst");
+		BYPASS_LOG(NOTICE, "membarrier(2) unavailable: each burst fences itself so that "
+				   "sub-ports can be released safely");
 		return -1;
 	}();
 	return cmd;
-}
-
-bool barrier_everywhere()
-{
-	const int cmd = barrier_command();
-	std::atomic_thread_fence(std::memory_order_seq_cst);
-	return cmd >= 0 && membarrier(cmd) == 0;
 }
 
 } // namespace
@@ -52,9 +45,18 @@ void qs_prepare()
 	barrier_command();
 }
 
+bool qs_readers_fence()
+{
+	return barrier_command() < 0;
+}
+
 bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout)
 {
-	const bool fenced = barrier_everywhere();
+	/* After the barrier (ours, or each reader's own), a reader seen
+	 * outside a burst will see what was published in its next one. */
+	std::atomic_thread_fence(std::memory_order_seq_cst);
+	const int cmd = barrier_command();
+	const bool conclusive = cmd < 0 || membarrier(cmd) == 0;
 	std::vector<uint32_t> seen(n);
 	for (size_t i = 0; i < n; i++)
 		seen[i] = readers[i] != nullptr ? readers[i]->snapshot() : 0;
@@ -63,9 +65,9 @@ bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::micro
 	for (size_t i = 0; i < n; i++) {
 		if (readers[i] == nullptr)
 			continue;
-		/* Outside a burst is only conclusive after the barrier; without
-		 * one, wait for the counter to move like for a burst in progress. */
-		if (fenced && (seen[i] & 1) == 0)
+		/* A membarrier that failed after it once worked: wait for the
+		 * counter to move, as for a burst in progress. */
+		if (conclusive && (seen[i] & 1) == 0)
 			continue;
 		while (readers[i]->snapshot() == seen[i]) {
 			if (std::chrono::steady_clock::now() >= deadline)

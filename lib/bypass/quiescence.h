@@ -22,16 +22,27 @@ namespace bypass {
  * a burst will load the new value in its next one; a queue seen inside
  * is waited for until its counter moves. Idle queues, and queues of a
  * stopped port, cost nothing to wait for.
+ *
+ * Where membarrier(2) is not available (an old kernel, a seccomp profile
+ * that refuses it), the readers fence themselves after their entry store
+ * instead, as a classic QSBR reader would: a burst costs a fence more, and
+ * the control path's reasoning stays the same.
  */
 class QsReader {
 public:
+	/* fence: qs_readers_fence() when the reader was made. */
+	explicit QsReader(bool fence = false) : fence_(fence) {}
+
 	/* First thing in a burst, before reading what the control path
-	 * publishes. The compiler barrier keeps the store first; the
-	 * hardware ordering is the control path's membarrier(). */
+	 * publishes. With membarrier the compiler barrier keeps the store
+	 * first and the control path orders the hardware. */
 	void enter() noexcept
 	{
 		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-		std::atomic_signal_fence(std::memory_order_seq_cst);
+		if (fence_)
+			std::atomic_thread_fence(std::memory_order_seq_cst);
+		else
+			std::atomic_signal_fence(std::memory_order_seq_cst);
 	}
 	/* Last thing in a burst. */
 	void leave() noexcept
@@ -42,12 +53,16 @@ public:
 
 private:
 	std::atomic<uint32_t> ctr_{0};
+	bool fence_;
 };
 
 /* Readies the process for qs_synchronize(): registering for expedited
  * barriers waits for an RCU grace period (milliseconds), a cost to pay at
  * start-up rather than in the first switch. Idempotent; control path. */
 void qs_prepare();
+
+/* Whether readers must fence themselves (no membarrier(2) here). */
+bool qs_readers_fence();
 
 /* Called after publishing a change: returns once no reader in `readers`
  * (nullptr entries are skipped) can still be in a burst that saw what was

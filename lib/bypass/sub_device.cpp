@@ -40,7 +40,6 @@ void remove_probed(const std::string &spec)
 
 int SubDevice::attach(const char *role, const std::string &spec)
 {
-	detach();
 	uint16_t port;
 	if (rte_eth_dev_get_port_by_name(spec.c_str(), &port) == 0) {
 		port_id_ = port;
@@ -71,26 +70,19 @@ int SubDevice::attach(const char *role, const std::string &spec)
 	return 0;
 }
 
-void SubDevice::detach()
+SubDevice::~SubDevice()
 {
-	if (!attached())
-		return;
-	if (probed_here_)
-		release(true);
-	forget();
+	if (attached() && probed_here_)
+		close_port(port_id_, true);
 }
 
-void SubDevice::release(bool remove_device)
+void close_port(uint16_t port, bool remove_device)
 {
-	if (!attached())
-		return;
-	/* Take the device before closing: a vdev port is freed by close. */
-	rte_device *device = rte_eth_devices[port_id_].device;
-	rte_eth_dev_stop(port_id_);
-	rte_eth_dev_close(port_id_);
-	if (device != nullptr && (remove_device || probed_here_))
+	rte_device *device = rte_eth_devices[port].device;
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	if (device != nullptr && remove_device)
 		rte_dev_remove(device);
-	forget();
 }
 
 } // namespace bypass

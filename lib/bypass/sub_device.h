@@ -8,46 +8,35 @@
 
 namespace bypass {
 
-/* The ethdev port behind a sub-device spec: either the name of a port that
- * already exists, or devargs that are probed here (rte_dev_probe). A device
- * probed here is removed again when this object goes away, so a failed
- * probe of the bypass port leaves nothing behind. */
+/* The ethdev port behind a sub-device spec, while a driver's probe
+ * resolves it: either the name of a port that already exists, or devargs
+ * that are probed here (rte_dev_probe). A device probed here is removed
+ * again when this object goes away unless it was handed over, so a failed
+ * probe of the driver leaves nothing behind. */
 class SubDevice {
 public:
 	SubDevice() = default;
-	~SubDevice() { detach(); }
+	~SubDevice();
 	SubDevice(const SubDevice &) = delete;
 	SubDevice &operator=(const SubDevice &) = delete;
 
 	/* Resolves `spec`; 0 on success, negative errno otherwise. `role` only
 	 * names the spec in the log line ("backup", "active"). */
 	int attach(const char *role, const std::string &spec);
-	/* Takes over a port found some other way (a NEW event). */
-	void adopt(uint16_t port, bool probed_here)
-	{
-		detach();
-		port_id_ = port;
-		probed_here_ = probed_here;
-	}
-	/* Forgets the port; removes the device if it was probed here. */
-	void detach();
-	/* Stops and closes the port, and removes its device when it is going
-	 * away (remove_device) or was probed here. */
-	void release(bool remove_device);
-	/* Forgets the port without touching it (it is gone already). */
-	void forget()
-	{
-		port_id_ = RTE_MAX_ETHPORTS;
-		probed_here_ = false;
-	}
 
 	bool attached() const { return port_id_ != RTE_MAX_ETHPORTS; }
 	uint16_t port_id() const { return port_id_; }
 	bool probed_here() const { return probed_here_; }
+	/* The caller owns the port from now on (see close_port()). */
+	void hand_over() { port_id_ = RTE_MAX_ETHPORTS; }
 
 private:
 	uint16_t port_id_ = RTE_MAX_ETHPORTS;
 	bool probed_here_ = false;
 };
+
+/* Stops and closes `port`, then removes its device if `remove_device`
+ * (a vdev port is freed by its close, so the device is looked up first). */
+void close_port(uint16_t port, bool remove_device);
 
 } // namespace bypass

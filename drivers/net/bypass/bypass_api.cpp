@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The public API of rte_pmd_bypass.h. */
 #include <cerrno>
+#include <cstdio>
 
 #include "bypass_private.h"
 
@@ -27,8 +28,8 @@ BYPASS_EXPORT int rte_pmd_bypass_state_get(uint16_t port_id, rte_pmd_bypass_stat
 		return -ENODEV;
 	if (state == nullptr)
 		return -EINVAL;
-	state->backup_port = bp->sub[bypass::PATH_BACKUP].published.load();
-	state->active_port = bp->sub[bypass::PATH_ACTIVE].published.load();
+	state->backup_port = bp->sub[bypass::PATH_BACKUP].port.load();
+	state->active_port = bp->sub[bypass::PATH_ACTIVE].port.load();
 	state->on_active = bp->fast.tx_path.load(std::memory_order_acquire) == bypass::PATH_ACTIVE;
 	state->reason = static_cast<rte_pmd_bypass_reason>(bp->path_reason.load());
 	return 0;
@@ -40,8 +41,25 @@ BYPASS_EXPORT int rte_pmd_bypass_force_backup(uint16_t port_id, int on)
 	if (bp == nullptr)
 		return -ENODEV;
 	bp->forced_backup.store(on != 0);
-	bypass::link_refresh(*bp);
+	/* Moves tx now; the link, which does not change, is left alone. */
+	std::lock_guard<std::mutex> fp(bp->fp_lock);
+	bypass::tx_path_refresh_locked(*bp);
 	return 0;
+}
+
+BYPASS_EXPORT int rte_pmd_bypass_giveup_get(uint16_t port_id, rte_pmd_bypass_path path,
+					    char *reason, size_t size)
+{
+	bypass::BypassPort *bp = bypass_port(port_id);
+	if (bp == nullptr)
+		return -ENODEV;
+	if (path != RTE_PMD_BYPASS_PATH_BACKUP && path != RTE_PMD_BYPASS_PATH_ACTIVE)
+		return -EINVAL;
+	std::lock_guard<std::mutex> report(bp->report_lock);
+	const bypass::GiveUp &g = bp->giveup[path];
+	if (reason != nullptr && size > 0)
+		snprintf(reason, size, "%s", g.reason.c_str());
+	return g.error != 0 ? 1 : 0;
 }
 
 BYPASS_EXPORT const char *rte_pmd_bypass_reason_str(rte_pmd_bypass_reason reason)
@@ -59,6 +77,12 @@ BYPASS_EXPORT const char *rte_pmd_bypass_reason_str(rte_pmd_bypass_reason reason
 		return "held on the backup";
 	case RTE_PMD_BYPASS_REASON_STOPPED:
 		return "port stopped";
+	case RTE_PMD_BYPASS_REASON_NO_BACKUP:
+		return "no backup sub-port";
+	case RTE_PMD_BYPASS_REASON_NO_PATH:
+		return "no sub-port can transmit";
+	case RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE:
+		return "active sub-port given up on";
 	}
 	return "unknown";
 }

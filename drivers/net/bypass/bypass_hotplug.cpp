@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Hot-plug: the VF goes away and a VF comes back.
+ * Hot-plug: sub-ports go away and come back, on either path.
  *
- * Removal arrives as an event on whatever thread raised it. The handler
- * only moves tx to the backup and posts the release to the control
- * thread, which waits until no burst can still be on the VF, folds its
- * counters, and stops, closes and detaches it. A port that appears with
- * the pair's MAC is claimed inside its NEW event, so nobody else takes it,
- * and configured on the control thread by replaying the journal; tx moves
- * to it once it is started and its link is up. One that goes away before
- * that is let go, so that the next one can be taken.
+ * Event handlers, and the threads they run on:
+ * - on_port_new: the thread probing the port (the application's, the
+ *   control thread re-probing devargs, the hub's prober for hot-plugged
+ *   PCI devices). Claims a port with the pair's MAC for its empty slot, so
+ *   that the application never sees it, and posts its attach. Takes
+ *   fp_lock only.
+ * - on_removal_request: the EAL interrupt thread (RMV interrupt, uevent,
+ *   vfio request) or whoever raised it. Marks the sub-port LEAVING, which
+ *   moves tx off it at once, and posts its release. Takes fp_lock only.
+ * - on_port_destroyed: the thread closing or removing the port, which
+ *   ethdev frees when the handler returns. Waits for a call into the port
+ *   in progress (its call lock), takes it off the fast path and waits for
+ *   the bursts, then empties the slot. Never runs for a port the driver
+ *   releases itself: that one left its slot first.
+ * - on_port_link: the interrupt thread. Posts a link refresh.
+ * Control-thread tasks (release, refill, retries) take ctl_lock.
  */
 #include <rte_cycles.h>
 #include <rte_dev.h>
 
 #include "bypass/log.h"
+#include "bypass/sub_device.h"
 #include "bypass_private.h"
 
 namespace bypass {
@@ -25,267 +34,271 @@ namespace {
  * no point asking every millisecond, nor in finding the old one. */
 constexpr std::chrono::microseconds REPROBE_FIRST{100 * 1000};
 constexpr std::chrono::microseconds REPROBE_MAX{1000 * 1000};
+/* A VF still initialising, a memif peer not there yet: a start is cheap to
+ * try again. */
+constexpr std::chrono::milliseconds START_RETRY{100};
+/* A release waits this long for the bursts, then tries again later. */
+constexpr std::chrono::milliseconds RELEASE_QUIESCE_BOUND{500};
+constexpr std::chrono::milliseconds RELEASE_RETRY{10};
 
 uint64_t us_since(uint64_t tsc)
 {
 	return (rte_get_tsc_cycles() - tsc) * 1000000 / rte_get_tsc_hz();
 }
 
-bool is_our_port(const BypassPort &bp, uint16_t port)
+/* The slot holding `port`, PATH_NONE if none. */
+unsigned slot_of(const BypassPort &bp, uint16_t port)
 {
-	return port == bp.dev->data->port_id || port == bp.sub[PATH_BACKUP].published.load() ||
-	       port == bp.sub[PATH_ACTIVE].published.load();
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (bp.sub[p].port.load() == port)
+			return p;
+	}
+	return PATH_NONE;
 }
 
-/* Read from the port's data: during NEW the port is allocated but not yet
- * "valid", so rte_eth_macaddr_get() refuses it. */
-bool has_pair_mac(const BypassPort &bp, uint16_t port)
+/* The slot a port of PMD `kind` (its ops table) goes to: the backup's if
+ * it is of the backup's kind (virtio in a VM) and the backup has none,
+ * otherwise the active's. */
+unsigned slot_for(const BypassPort &bp, const eth_dev_ops *kind)
 {
-	const rte_ether_addr *mac = rte_eth_devices[port].data->mac_addrs;
-	return mac != nullptr && rte_is_same_ether_addr(mac, &bp.pair_mac);
+	const SubPort &backup = bp.sub[PATH_BACKUP];
+	const SubState s = backup.state.load();
+	if (kind == backup.kind && s != SubState::STARTED && s != SubState::READY &&
+	    s != SubState::CLAIMED)
+		return PATH_BACKUP;
+	return PATH_ACTIVE;
 }
 
-/* Control thread: release the active sub-port after a removal. */
-void release_active(BypassPort &bp, uint16_t port, Removal why)
+/* Control thread: release a sub-port whose removal was requested. */
+void release(BypassPort &bp, unsigned path, uint16_t port, Removal why)
 {
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	SubPort &sub = bp.sub[path];
 	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-		SubPort &active = bp.sub[PATH_ACTIVE];
-		if (!active.present() || active.port_id() != port)
-			return;
-		/* Make sure tx and rx left it (the handler's store may have
-		 * raced with a link refresh), then wait for the bursts. The
-		 * application hears of the link after the lock is released. */
-		tx_path_refresh_locked(bp);
-		bp.fast.rx_paths.fetch_and(static_cast<uint8_t>(~(1u << PATH_ACTIVE)),
-					   std::memory_order_release);
-		if (!queues_quiesce(bp)) {
+		std::lock_guard<std::mutex> call(sub.call);
+		if (sub.port.load() != port || sub.state.load() != SubState::LEAVING)
+			return; /* destroyed meanwhile */
+		if (!detach_slot(bp, path, port, true, RELEASE_QUIESCE_BOUND)) {
 			/* Freeing now could pull a queue from under a burst. */
-			bp.ctl.post_after(std::chrono::milliseconds(10),
-					  [&bp, port, why] { release_active(bp, port, why); });
+			BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms",
+				   bp.dev->data->port_id,
+				   static_cast<long long>(RELEASE_QUIESCE_BOUND.count()));
+			bp.ctl.post_after(RELEASE_RETRY,
+					  [&bp, path, port, why] { release(bp, path, port, why); });
 			return;
 		}
-		bp.last_switch_us.store(us_since(bp.leave_started_tsc.load()));
-
-		stats_fold(bp, PATH_ACTIVE, why != Removal::destroy);
-		active.started = false;
-		queues_bind(bp.dev, PATH_ACTIVE);
-		if (why == Removal::destroy) {
-			active.dev.forget(); /* its owner closed it already */
-		} else {
-			bp.owner.release(port);
-			active.dev.release(true);
-		}
-		active.published.store(RTE_MAX_ETHPORTS);
-		bp.active_leaving.store(false);
-		BYPASS_LOG(
-		    INFO,
-		    "port %u: active sub-port %u released (%s) %" PRIu64 " us after the event",
-		    bp.dev->data->port_id, port, removal_name(why), bp.last_switch_us.load());
 	}
+	bp.last_switch_us.store(us_since(bp.leave_started_tsc.load()));
+	/* The slot is free: a port that appears from here on can take it. The
+	 * device goes too, as its removal was asked for. */
+	close_port(port, true);
+	BYPASS_LOG(INFO, "port %u: the %s sub-port %u released (%s) %" PRIu64 " us after the event",
+		   bp.dev->data->port_id, path_name(path), port, removal_name(why),
+		   bp.last_switch_us.load());
 	link_refresh(bp);
-	if (!bp.active_devargs.empty()) {
-		bp.reprobe_delay = REPROBE_FIRST;
-		schedule_reprobe(bp);
-	}
+	refill(bp, path);
 }
 
-/* Control thread: make a claimed port the active sub-port. */
-void attach_active(BypassPort &bp, uint16_t port, uint64_t t0, bool probed_here)
+/* Control thread: after a slot emptied because its port was destroyed. */
+void destroyed_followup(BypassPort &bp, unsigned path, uint16_t port)
 {
-	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-		rte_eth_dev *dev = bp.dev;
-		SubPort &active = bp.sub[PATH_ACTIVE];
-		const rte_eth_dev &candidate = rte_eth_devices[port];
-		if (bp.attaching.load() != port)
-			return; /* it went away meanwhile: abandon_attach() */
-		if (candidate.state != RTE_ETH_DEV_ATTACHED) {
-			/* A port becomes ATTACHED only after its probe raised
-			 * NEW, which may still be going on in another thread;
-			 * a port whose data is gone was removed meanwhile. */
-			if (candidate.data == nullptr || candidate.data->name[0] == '\0') {
-				bp.attaching.store(RTE_MAX_ETHPORTS);
-				if (!bp.active_devargs.empty())
-					schedule_reprobe(bp);
-				return;
-			}
-			bp.ctl.post_after(std::chrono::microseconds(100),
-					  [&bp, port, t0, probed_here] {
-						  attach_active(bp, port, t0, probed_here);
-					  });
-			return;
-		}
-		active.dev.adopt(port, probed_here);
-		rte_eth_dev_info_get(port, &bp.active_info);
-		bp.active_info_valid = true;
-
-		int ret = 0;
-		if (dev->data->dev_configured)
-			ret = bp.journal.replay_config(port, *dev->data, sub_conf(dev, port));
-		if (ret == 0 && bp.started) {
-			ret = rte_eth_dev_start(port);
-			if (ret == 0) {
-				active.started = true;
-				ret = bp.journal.replay_started(port, *dev->data);
-			}
-		}
-		if (ret < 0) {
-			/* Stay on the backup; the port stays ours and is tried
-			 * again later, as the VF may still be initialising. */
-			BYPASS_LOG(WARNING,
-				   "port %u: port %u not usable as active yet (%s), retrying",
-				   dev->data->port_id, port, rte_strerror(-ret));
-			if (active.started)
-				rte_eth_dev_stop(port);
-			active.started = false;
-			active.dev.forget();
-			bp.ctl.post_after(std::chrono::milliseconds(100),
-					  [&bp, port, t0, probed_here] {
-						  attach_active(bp, port, t0, probed_here);
-					  });
-			return;
-		}
-		if (active.started) {
-			queues_bind(dev, PATH_ACTIVE);
-			bp.fast.rx_paths.fetch_or(1u << PATH_ACTIVE, std::memory_order_release);
-		}
-		/* Published before attaching is cleared: a removal handler
-		 * that finds neither cannot miss the port. */
-		active.published.store(port);
-		bp.attaching.store(RTE_MAX_ETHPORTS);
-		bp.reattaches.fetch_add(1);
-		bp.last_reattach_us.store(us_since(t0));
-		BYPASS_LOG(INFO,
-			   "port %u: port %u is the active sub-port, configured in %" PRIu64 " us",
-			   dev->data->port_id, port, bp.last_reattach_us.load());
-	}
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	BYPASS_LOG(INFO, "port %u: the %s sub-port %u was closed by someone else: forgotten",
+		   bp.dev->data->port_id, path_name(path), port);
 	link_refresh(bp);
+	refill(bp, path);
 }
 
-/* Control thread: a port that goes away before it became the active
- * sub-port is let go (nothing of the fast path is on it), so that the next
- * VF can be taken. */
-void abandon_attach(BypassPort &bp, uint16_t port, Removal why)
+void schedule_reprobe(BypassPort &bp, unsigned path)
 {
-	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-		if (bp.attaching.load() != port) {
-			/* Its attach finished first: an active one now. */
-			if (bp.sub[PATH_ACTIVE].published.load() == port)
-				bp.on_port_removal(port, why);
+	SubPort &sub = bp.sub[path];
+	bp.ctl.post_after(sub.retry_delay, [&bp, path] {
+		std::lock_guard<std::mutex> lock(bp.ctl_lock);
+		SubPort &s = bp.sub[path];
+		if (s.state.load() != SubState::EMPTY)
 			return;
-		}
-		bp.attaching.store(RTE_MAX_ETHPORTS);
-		if (why != Removal::destroy) { /* destroyed: closed already */
-			bp.owner.release(port);
-			SubDevice gone;
-			gone.adopt(port, false);
-			gone.release(true);
-		}
-		BYPASS_LOG(INFO,
-			   "port %u: port %u went away (%s) before it was the active sub-port",
-			   bp.dev->data->port_id, port, removal_name(why));
+		/* A successful probe raises NEW on this thread: on_port_new
+		 * claims the port for this slot and posts its attach. */
+		bp.reprobing.store(path);
+		const int ret = rte_dev_probe(s.devargs.c_str());
+		bp.reprobing.store(PATH_NONE);
+		if (ret == 0 && s.state.load() != SubState::EMPTY)
+			return;
+		s.retry_delay = std::min(s.retry_delay * 2, REPROBE_MAX);
+		schedule_reprobe(bp, path);
+	});
+}
+
+/* A port with the pair's MAC that nobody owns, found by looking at the
+ * ports there are: one that appeared while the slot was busy. */
+uint16_t find_unowned_candidate(const BypassPort &bp, unsigned path)
+{
+	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS;
+	     p = rte_eth_find_next(p + 1)) {
+		bool match = false;
+		EventHub::instance().inspect(p, [&] {
+			const rte_eth_dev &dev = rte_eth_devices[p];
+			rte_eth_dev_owner owner{};
+			match = p != bp.dev->data->port_id && dev.data->mac_addrs != nullptr &&
+				rte_is_same_ether_addr(&dev.data->mac_addrs[0], &bp.pair_mac) &&
+				rte_eth_dev_owner_get(p, &owner) == 0 &&
+				owner.id == RTE_ETH_DEV_NO_OWNER &&
+				slot_for(bp, dev.dev_ops) == path;
+		});
+		if (match)
+			return p;
 	}
-	if (!bp.active_devargs.empty()) {
-		bp.reprobe_delay = REPROBE_FIRST;
-		schedule_reprobe(bp);
-	}
+	return RTE_MAX_ETHPORTS;
 }
 
 } // namespace
 
-void schedule_active_start(BypassPort &bp)
+void refill(BypassPort &bp, unsigned path)
 {
-	bp.ctl.post_after(std::chrono::milliseconds(100), [&bp] {
-		{
-			std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-			SubPort &active = bp.sub[PATH_ACTIVE];
-			if (!bp.started || !active.present() || active.started ||
-			    bp.active_leaving.load())
-				return;
-			if (rte_eth_dev_start(active.port_id()) != 0) {
-				schedule_active_start(bp);
-				return;
-			}
-			active.started = true;
-			queues_bind(bp.dev, PATH_ACTIVE);
-			bp.fast.rx_paths.fetch_or(1u << PATH_ACTIVE, std::memory_order_release);
-			BYPASS_LOG(INFO, "port %u: the active sub-port %u started",
-				   bp.dev->data->port_id, active.port_id());
-		}
-		link_refresh(bp);
-	});
+	SubPort &sub = bp.sub[path];
+	uint16_t next = RTE_MAX_ETHPORTS;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		if (sub.state.load() != SubState::EMPTY)
+			return; /* taken already */
+		next = sub.pending;
+		sub.pending = RTE_MAX_ETHPORTS;
+		if (next != RTE_MAX_ETHPORTS)
+			fill_slot(bp, path, next);
+	}
+	if (next == RTE_MAX_ETHPORTS &&
+	    (next = find_unowned_candidate(bp, path)) != RTE_MAX_ETHPORTS) {
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		if (sub.state.load() == SubState::EMPTY && bp.owner.claim(next) == 0)
+			fill_slot(bp, path, next);
+		else
+			next = RTE_MAX_ETHPORTS;
+	}
+	if (next != RTE_MAX_ETHPORTS) {
+		BYPASS_LOG(INFO, "port %u: taking port %u, which waited, as the %s sub-port",
+			   bp.dev->data->port_id, next, path_name(path));
+		post_attach(bp, path, next);
+		return;
+	}
+	if (!sub.devargs.empty()) {
+		sub.retry_delay = REPROBE_FIRST;
+		schedule_reprobe(bp, path);
+	}
+	const bool none = bp.sub[PATH_BACKUP].state.load() == SubState::EMPTY &&
+			  bp.sub[PATH_ACTIVE].state.load() == SubState::EMPTY;
+	if (none && !bp.rmv_announced.exchange(true))
+		announce_rmv(bp);
 }
 
-void schedule_reprobe(BypassPort &bp)
+void schedule_start(BypassPort &bp, unsigned path)
 {
-	bp.ctl.post_after(bp.reprobe_delay, [&bp] {
-		if (bp.sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
-		    bp.attaching.load() != RTE_MAX_ETHPORTS)
+	bp.ctl.post_after(START_RETRY, [&bp, path] {
+		std::lock_guard<std::mutex> lock(bp.ctl_lock);
+		SubPort &s = bp.sub[path];
+		if (!bp.started || s.state.load() != SubState::READY)
 			return;
-		/* A successful probe raises NEW on this thread: on_port_new
-		 * claims the port and posts its attach. */
-		bp.reprobing.store(true);
-		const int ret = rte_dev_probe(bp.active_devargs.c_str());
-		bp.reprobing.store(false);
-		if (ret == 0)
+		if (start_sub(bp, path) < 0) {
+			schedule_start(bp, path);
 			return;
-		bp.reprobe_delay = std::min(bp.reprobe_delay * 2, REPROBE_MAX);
-		schedule_reprobe(bp);
+		}
+		BYPASS_LOG(INFO, "port %u: the %s sub-port %u started", bp.dev->data->port_id,
+			   path_name(path), s.port.load());
+		link_refresh(bp);
 	});
 }
 
 void BypassPort::on_port_new(uint16_t port)
 {
-	/* The port our own re-probe of active= created is the VF by
-	 * definition; its MAC is set by the replay. Others must match. */
-	const bool from_devargs = reprobing.load() && ctl.on_thread();
-	if (is_our_port(*this, port) || sub[PATH_ACTIVE].published.load() != RTE_MAX_ETHPORTS ||
-	    (!from_devargs && !has_pair_mac(*this, port)))
+	if (port == dev->data->port_id || slot_of(*this, port) != PATH_NONE)
 		return;
-	uint16_t none = RTE_MAX_ETHPORTS;
-	if (!attaching.compare_exchange_strong(none, port))
-		return;
-	/* Claim it now, inside NEW, before the application sees it. */
-	if (owner.claim(port) < 0) {
-		attaching.store(RTE_MAX_ETHPORTS);
+	/* The port our own re-probe of devargs created is that sub-port by
+	 * definition (its MAC is set by the replay); others must match.
+	 * During NEW the port is allocated but not yet valid: read its data. */
+	unsigned path = reprobing.load();
+	const bool from_devargs = path != PATH_NONE && ctl.on_thread();
+	if (!from_devargs) {
+		const rte_ether_addr *mac = rte_eth_devices[port].data->mac_addrs;
+		if (mac == nullptr || !rte_is_same_ether_addr(mac, &pair_mac))
+			return;
+		path = slot_for(*this, rte_eth_devices[port].dev_ops);
+	}
+	std::lock_guard<std::mutex> fp(fp_lock);
+	SubPort &s = sub[path];
+	const SubState state = s.state.load();
+	const bool wait = state == SubState::LEAVING && s.pending == RTE_MAX_ETHPORTS;
+	if (state != SubState::EMPTY && !wait) {
+		BYPASS_LOG(INFO, "port %u: port %u has the pair's MAC, but the %s sub-port is %s",
+			   dev->data->port_id, port, path_name(path), state_name(state));
 		return;
 	}
-	const bool probed_here = from_devargs;
-	BYPASS_LOG(INFO, "port %u: taking port %u as the active sub-port (%s)", dev->data->port_id,
-		   port, from_devargs ? "re-probed active= devargs" : "it has the pair's MAC");
-	const uint64_t t0 = rte_get_tsc_cycles();
-	ctl.post([this, port, t0, probed_here] { attach_active(*this, port, t0, probed_here); });
+	/* Claim it now, inside NEW, before the application sees it. */
+	if (owner.claim(port) < 0)
+		return;
+	BYPASS_LOG(INFO, "port %u: taking port %u as the %s sub-port (%s)%s", dev->data->port_id,
+		   port, path_name(path),
+		   from_devargs ? "re-probed devargs" : "it has the pair's MAC",
+		   wait ? ", once the one leaving is released" : "");
+	if (wait) {
+		s.pending = port;
+		return;
+	}
+	fill_slot(*this, path, port);
+	post_attach(*this, path, port);
 }
 
-void BypassPort::on_port_removal(uint16_t port, Removal why)
+void BypassPort::on_removal_request(uint16_t port, Removal why)
 {
-	if (port == sub[PATH_BACKUP].published.load()) {
-		BYPASS_LOG(WARNING, "port %u: the backup sub-port %u is going away (%s)",
-			   dev->data->port_id, port, removal_name(why));
-		return;
+	unsigned path = slot_of(*this, port);
+	std::lock_guard<std::mutex> fp(fp_lock);
+	for (unsigned p = 0; p < PATH_COUNT && path == PATH_NONE; p++) {
+		if (sub[p].pending == port) {
+			/* It never joined: let it go. */
+			sub[p].pending = RTE_MAX_ETHPORTS;
+			ctl.post([port] { close_port(port, true); });
+			return;
+		}
 	}
-	if (port == attaching.load()) {
-		ctl.post([this, port, why] { abandon_attach(*this, port, why); });
-		return;
-	}
-	if (port != sub[PATH_ACTIVE].published.load() || active_leaving.exchange(true))
+	if (path == PATH_NONE || sub[path].port.load() != port ||
+	    sub[path].state.load() == SubState::LEAVING)
 		return;
 	leave_started_tsc.store(rte_get_tsc_cycles());
-	tx_to_backup_now(*this);
-	if (why == Removal::destroy)
-		BYPASS_LOG(WARNING,
-			   "port %u: active sub-port %u was closed behind the driver's back; "
-			   "a burst on it may already have crashed",
-			   dev->data->port_id, port);
-	ctl.post([this, port, why] { release_active(*this, port, why); });
+	set_state(*this, path, SubState::LEAVING);
+	tx_path_refresh_locked(*this);
+	BYPASS_LOG(INFO, "port %u: the %s sub-port %u is going away (%s)", dev->data->port_id,
+		   path_name(path), port, removal_name(why));
+	ctl.post([this, path, port, why] { release(*this, path, port, why); });
+}
+
+void BypassPort::on_port_destroyed(uint16_t port)
+{
+	const unsigned path = slot_of(*this, port);
+	if (path == PATH_NONE) {
+		std::lock_guard<std::mutex> fp(fp_lock);
+		for (SubPort &s : sub) {
+			if (s.pending == port)
+				s.pending = RTE_MAX_ETHPORTS;
+		}
+		return;
+	}
+	SubPort &s = sub[path];
+	/* A control-path call into the port ends first. */
+	std::lock_guard<std::mutex> call(s.call);
+	if (s.port.load() != port)
+		return;
+	leave_started_tsc.store(rte_get_tsc_cycles());
+	detach_slot(*this, path, port, false, std::chrono::milliseconds(0));
+	last_switch_us.store(us_since(leave_started_tsc.load()));
+	ctl.post([this, path, port] { destroyed_followup(*this, path, port); });
 }
 
 void BypassPort::on_port_link(uint16_t port)
 {
-	if (port == sub[PATH_BACKUP].published.load() || port == sub[PATH_ACTIVE].published.load())
-		ctl.post([this] { link_refresh(*this); });
+	if (slot_of(*this, port) == PATH_NONE)
+		return;
+	ctl.post([this] {
+		std::lock_guard<std::mutex> lock(ctl_lock);
+		link_refresh(*this);
+	});
 }
 
 } // namespace bypass

@@ -2,8 +2,9 @@
 /*
  * Link state and the tx path choice. The rule is net_failover's: tx goes to
  * the active sub-port while it is started and has carrier, otherwise to the
- * backup. The bypass port's own link is up while either sub-port's is, and
- * the application hears an LSC event only when that aggregate changes; a
+ * backup; to the active even without carrier when there is no backup left.
+ * The bypass port's own link is up while either sub-port's is, and the
+ * application hears an LSC event only when that aggregate changes; a
  * switch between paths is silent.
  */
 #include "bypass/log.h"
@@ -22,114 +23,119 @@ struct Choice {
 	rte_pmd_bypass_reason reason;
 };
 
-Choice choose_tx_path(const BypassPort &bp)
+rte_pmd_bypass_reason why_not_active(const BypassPort &bp)
 {
 	const SubPort &active = bp.sub[PATH_ACTIVE];
-	if (!bp.started)
-		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_STOPPED};
-	if (bp.active_leaving.load())
-		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_REMOVING};
-	if (!active.present() || !active.started)
-		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_NO_ACTIVE};
-	if (bp.forced_backup.load())
-		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_FORCED};
-	if (!active.link_up)
-		return {PATH_BACKUP, RTE_PMD_BYPASS_REASON_ACTIVE_DOWN};
-	return {PATH_ACTIVE, RTE_PMD_BYPASS_REASON_ACTIVE_UP};
-}
-
-void set_tx_path(BypassPort &bp, unsigned path)
-{
-	if (bp.fast.tx_path.load(std::memory_order_relaxed) == path)
-		return;
-	bp.fast.tx_path.store(path, std::memory_order_release);
-	bp.tx_switches.fetch_add(1, std::memory_order_relaxed);
-	BYPASS_LOG(INFO, "port %u: tx now on the %s sub-port", bp.dev->data->port_id,
-		   path_name(path));
-}
-
-/* Reads both sub-ports' links, moves tx accordingly and returns the
- * aggregate link. Caller holds ctl_lock. */
-rte_eth_link refresh_locked(BypassPort &bp)
-{
-	rte_eth_link sub_link[PATH_COUNT] = {};
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		SubPort &sub = bp.sub[p];
-		if (sub.present() && sub.started)
-			rte_eth_link_get_nowait(sub.port_id(), &sub_link[p]);
-		sub.link_up = sub_link[p].link_status == RTE_ETH_LINK_UP;
+	switch (active.state.load()) {
+	case SubState::STARTED:
+		return active.link_up.load() ? RTE_PMD_BYPASS_REASON_FORCED
+					     : RTE_PMD_BYPASS_REASON_ACTIVE_DOWN;
+	case SubState::LEAVING:
+		return RTE_PMD_BYPASS_REASON_REMOVING;
+	case SubState::GIVEN_UP:
+		return RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE;
+	default:
+		return RTE_PMD_BYPASS_REASON_NO_ACTIVE;
 	}
-	const Choice choice = choose_tx_path(bp);
-	set_tx_path(bp, choice.path);
-	bp.path_reason.store(choice.reason);
+}
 
-	rte_eth_link link = sub_link[choice.path];
-	if (!bp.sub[choice.path].link_up)
-		link = sub_link[choice.path ^ 1];
-	if (link.link_status != RTE_ETH_LINK_UP)
-		link = rte_eth_link{};
-	return link;
+Choice choose_tx_path(const BypassPort &bp, bool started)
+{
+	if (!started)
+		return {PATH_NONE, RTE_PMD_BYPASS_REASON_STOPPED};
+	const SubPort &active = bp.sub[PATH_ACTIVE];
+	const bool active_started = active.state.load() == SubState::STARTED;
+	if (active_started && active.link_up.load() && !bp.forced_backup.load())
+		return {PATH_ACTIVE, RTE_PMD_BYPASS_REASON_ACTIVE_UP};
+	if (bp.sub[PATH_BACKUP].state.load() == SubState::STARTED)
+		return {PATH_BACKUP, why_not_active(bp)};
+	if (active_started)
+		return {PATH_ACTIVE, RTE_PMD_BYPASS_REASON_NO_BACKUP};
+	return {PATH_NONE, RTE_PMD_BYPASS_REASON_NO_PATH};
+}
+
+const char *tx_path_name(unsigned path)
+{
+	return path == PATH_NONE ? "no" : path_name(path);
 }
 
 void link_poll(BypassPort &bp, uint64_t gen)
 {
 	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
+		std::lock_guard<std::mutex> lock(bp.ctl_lock);
 		if (gen != bp.link_poll_gen)
 			return;
+		link_refresh(bp);
 	}
-	link_refresh(bp);
 	bp.ctl.post_after(LINK_POLL, [&bp, gen] { link_poll(bp, gen); });
 }
 
 } // namespace
 
-void tx_to_backup_now(BypassPort &bp)
-{
-	set_tx_path(bp, PATH_BACKUP);
-	bp.path_reason.store(RTE_PMD_BYPASS_REASON_REMOVING);
-}
-
 void tx_path_refresh_locked(BypassPort &bp)
 {
-	refresh_locked(bp);
+	const Choice choice = choose_tx_path(bp, bp.started);
+	bp.path_reason.store(choice.reason);
+	const unsigned before = bp.fast.tx_path.load(std::memory_order_relaxed);
+	if (before == choice.path)
+		return;
+	bp.fast.tx_path.store(choice.path, std::memory_order_release);
+	/* A switch is from one path to the other, not a start or a stop. */
+	if (before != PATH_NONE && choice.path != PATH_NONE)
+		bp.tx_switches.fetch_add(1, std::memory_order_relaxed);
+	BYPASS_LOG(INFO, "port %u: tx now on the %s sub-port (%s)", bp.dev->data->port_id,
+		   tx_path_name(choice.path), rte_pmd_bypass_reason_str(choice.reason));
 }
 
 void link_refresh(BypassPort &bp)
 {
-	bool announce;
-	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-		const rte_eth_link link = refresh_locked(bp);
-		rte_eth_linkstatus_set(bp.dev, &link);
-		const bool up = link.link_status == RTE_ETH_LINK_UP;
-		announce = up != bp.link_announced;
-		bp.link_announced = up;
+	rte_eth_link sub_link[PATH_COUNT] = {};
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		SubPort &sub = bp.sub[p];
+		std::lock_guard<std::mutex> call(sub.call);
+		const uint16_t port = sub.port.load();
+		if (port != RTE_MAX_ETHPORTS && sub.state.load() == SubState::STARTED)
+			rte_eth_link_get_nowait(port, &sub_link[p]);
+		sub.link_up.store(sub_link[p].link_status == RTE_ETH_LINK_UP);
 	}
-	/* Outside the lock: the application's callback may query the link. */
-	if (announce && bp.dev->data->dev_conf.intr_conf.lsc)
-		rte_eth_dev_callback_process(bp.dev, RTE_ETH_EVENT_INTR_LSC, nullptr);
+	unsigned path;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		tx_path_refresh_locked(bp);
+		path = bp.fast.tx_path.load(std::memory_order_relaxed);
+	}
+	/* The link of the path tx is on, or of the other if only it has one. */
+	rte_eth_link link{};
+	for (unsigned p : {path, path ^ 1u}) {
+		if (p < PATH_COUNT && sub_link[p].link_status == RTE_ETH_LINK_UP) {
+			link = sub_link[p];
+			break;
+		}
+	}
+	if (!bp.started)
+		link = rte_eth_link{};
+	rte_eth_linkstatus_set(bp.dev, &link);
+	const bool up = link.link_status == RTE_ETH_LINK_UP;
+	if (bp.link_announced.exchange(up) != up)
+		announce_lsc(bp);
 }
 
 void link_poll_start(BypassPort &bp)
 {
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	const uint64_t gen = ++bp.link_poll_gen;
-	bp.ctl.post([&bp, gen] { link_poll(bp, gen); });
+	bp.ctl.post_after(LINK_POLL, [&bp, gen] { link_poll(bp, gen); });
 }
 
 void link_poll_stop(BypassPort &bp)
 {
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	++bp.link_poll_gen;
 }
 
-int link_update(rte_eth_dev *dev, int /* wait_to_complete */) noexcept
+/* The link is kept current by the control path (sub-ports' LSC events and
+ * a 10 ms poll): reporting it never waits for that path. */
+int link_update(rte_eth_dev *, int) noexcept
 {
-	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	const rte_eth_link link = refresh_locked(bp);
-	return rte_eth_linkstatus_set(dev, &link);
+	return 0;
 }
 
 } // namespace bypass

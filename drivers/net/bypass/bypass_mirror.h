@@ -6,40 +6,51 @@
 
 namespace bypass {
 
-/* Applies one setting to every present sub-port, backup first. If a
- * sub-port refuses, the ones that took it are rolled back with `undo`, so
- * the two never silently diverge, and the error is returned. */
+/* Applies one setting to every sub-port that takes settings (READY,
+ * STARTED), backup first. If a sub-port refuses, the ones that took it are
+ * rolled back with `undo`, so the two never silently diverge, and the
+ * error is returned. A sub-port that is being attached gets the setting
+ * from the journal instead, once the caller recorded it there; one that is
+ * leaving gets nothing. Caller holds ctl_lock. */
 template <typename Apply, typename Undo>
-int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo)
+int mirror_locked(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo)
 {
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		const SubPort &sub = bp.sub[p];
-		if (!sub.present())
-			continue;
-		const int ret = apply(sub.port_id());
-		if (ret == 0)
+		SubPort &sub = bp.sub[p];
+		const int ret = call_configured(sub, apply);
+		if (ret == 0 || ret == -ENODEV)
 			continue;
 		/* A sub-port that cannot do something at all (ethdev's restore
 		 * at every start asks net_null to leave promiscuous mode) is
 		 * worth a notice, not an error line each time. */
 		rte_log(ret == -ENOTSUP ? RTE_LOG_NOTICE : RTE_LOG_ERR, bypass::logtype,
 			"net_bypass: port %u: %s failed on the %s sub-port (port %u): %s\n",
-			bp.dev->data->port_id, what, path_name(p), sub.port_id(),
+			bp.dev->data->port_id, what, path_name(p), sub.port.load(),
 			rte_strerror(-ret));
-		for (unsigned done = 0; done < p; done++) {
-			if (bp.sub[done].present())
-				undo(bp.sub[done].port_id());
-		}
+		for (unsigned done = 0; done < p; done++)
+			call_configured(bp.sub[done], [&](uint16_t port) {
+				undo(port);
+				return 0;
+			});
 		return ret;
 	}
 	return 0;
 }
 
-/* For settings that need no undo (a query, or the undo is the caller's). */
-template <typename Apply> int mirror(BypassPort &bp, const char *what, Apply &&apply)
+template <typename Apply> int mirror_locked(BypassPort &bp, const char *what, Apply &&apply)
 {
-	return mirror(bp, what, apply, [](uint16_t) {});
+	return mirror_locked(bp, what, apply, [](uint16_t) {});
+}
+
+/* mirror_locked() taking ctl_lock; `record` runs under it on success. */
+template <typename Apply, typename Undo, typename Record>
+int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo, Record &&record)
+{
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	const int ret = mirror_locked(bp, what, apply, undo);
+	if (ret == 0)
+		record(bp.journal);
+	return ret;
 }
 
 } // namespace bypass

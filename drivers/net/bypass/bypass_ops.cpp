@@ -1,137 +1,107 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * eth_dev_ops: every setting goes to both sub-ports (bypass_mirror.h), and
- * what the application may ask for is what both can do.
+ * eth_dev_ops: every setting goes to the sub-ports that take settings
+ * (bypass_mirror.h) and into the journal, from which a sub-port attached
+ * later gets it (bypass_replay.cpp). Ops that change settings run on the
+ * application's thread under ctl_lock and may wait for an attach or a
+ * release in progress; read-only ops live in bypass_info.cpp,
+ * bypass_link.cpp and bypass_stats.cpp and never wait for them.
  */
-#include <algorithm>
 #include <cstring>
 
 #include "bypass/log.h"
+#include "bypass/sub_device.h"
 #include "bypass_mirror.h"
 #include "bypass_private.h"
-#include "virtio_user_standby.h"
 
 namespace bypass {
 
 namespace {
 
-rte_eth_desc_lim desc_lim_intersect(const rte_eth_desc_lim &a, const rte_eth_desc_lim &b)
-{
-	rte_eth_desc_lim lim{};
-	lim.nb_max = std::min(a.nb_max, b.nb_max);
-	lim.nb_min = std::max(a.nb_min, b.nb_min);
-	lim.nb_align = std::max(a.nb_align, b.nb_align); /* both powers of two */
-	lim.nb_seg_max = std::min(a.nb_seg_max, b.nb_seg_max);
-	lim.nb_mtu_seg_max = std::min(a.nb_mtu_seg_max, b.nb_mtu_seg_max);
-	return lim;
-}
+/* How long dev_stop waits for a burst the application left running. */
+constexpr std::chrono::milliseconds STOP_QUIESCE_BOUND{500};
 
-int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
+void set_queue_states(BypassPort &bp, uint8_t state)
 {
-	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	rte_eth_dev_info a{};
-	int ret = rte_eth_dev_info_get(bp.sub[PATH_BACKUP].port_id(), &a);
-	if (ret < 0)
-		return ret;
-	/* While the VF is away, keep promising what the last one could do;
-	 * before any VF was seen, what the backup can do. */
-	const rte_eth_dev_info &b = bp.active_info_valid ? bp.active_info : a;
-
-	info->max_rx_queues = std::min(a.max_rx_queues, b.max_rx_queues);
-	info->max_tx_queues = std::min(a.max_tx_queues, b.max_tx_queues);
-	info->min_rx_bufsize = std::max(a.min_rx_bufsize, b.min_rx_bufsize);
-	info->max_rx_pktlen = std::min(a.max_rx_pktlen, b.max_rx_pktlen);
-	info->max_lro_pkt_size = std::min(a.max_lro_pkt_size, b.max_lro_pkt_size);
-	info->min_mtu = std::max(a.min_mtu, b.min_mtu);
-	info->max_mtu = std::min(a.max_mtu, b.max_mtu);
-	/* What probe allocated dev->data->mac_addrs for: the sub-ports' minimum. */
-	info->max_mac_addrs = bp.max_mac_addrs;
-	info->max_hash_mac_addrs = std::min(a.max_hash_mac_addrs, b.max_hash_mac_addrs);
-	info->rx_offload_capa = a.rx_offload_capa & b.rx_offload_capa;
-	info->tx_offload_capa = a.tx_offload_capa & b.tx_offload_capa;
-	info->rx_queue_offload_capa = a.rx_queue_offload_capa & b.rx_queue_offload_capa;
-	info->tx_queue_offload_capa = a.tx_queue_offload_capa & b.tx_queue_offload_capa;
-	info->flow_type_rss_offloads = a.flow_type_rss_offloads & b.flow_type_rss_offloads;
-	info->hash_key_size = std::min(a.hash_key_size, b.hash_key_size);
-	info->reta_size = std::min(a.reta_size, b.reta_size);
-	info->rx_desc_lim = desc_lim_intersect(a.rx_desc_lim, b.rx_desc_lim);
-	info->tx_desc_lim = desc_lim_intersect(a.tx_desc_lim, b.tx_desc_lim);
-	info->speed_capa = a.speed_capa | b.speed_capa;
-	info->dev_capa = a.dev_capa & b.dev_capa;
-	info->max_rx_mempools = std::min(a.max_rx_mempools, b.max_rx_mempools);
-	/* Thresholds of 0 let each sub-port pick its own defaults: one
-	 * sub-port's defaults can be invalid for the other. */
-	info->default_rxconf = rte_eth_rxconf{};
-	info->default_txconf = rte_eth_txconf{};
-	return 0;
+	rte_eth_dev_data &data = *bp.dev->data;
+	for (uint16_t q = 0; q < data.nb_rx_queues; q++)
+		data.rx_queue_state[q] = state;
+	for (uint16_t q = 0; q < data.nb_tx_queues; q++)
+		data.tx_queue_state[q] = state;
 }
 
 int dev_configure(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	/* A virtio_user backup negotiates STANDBY, as a failover guest must
-	 * for the hypervisor to plug the VF and, on migration, to wait for
-	 * the guest to release it. */
-	const uint16_t backup = bp.sub[PATH_BACKUP].port_id();
-	const bool standby =
-	    driver_is(backup, "net_virtio_user") && bypass_virtio_user_standby_prepare(backup) == 1;
-	const int ret = mirror(bp, "configure", [&](uint16_t port) {
-		const rte_eth_conf conf = sub_conf(dev, port);
-		return rte_eth_dev_configure(port, dev->data->nb_rx_queues, dev->data->nb_tx_queues,
-					     &conf);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	const rte_eth_conf base = dev->data->dev_conf;
+	const int ret = mirror_locked(bp, "configure", [&](uint16_t port) {
+		return configure_sub(bp, port, dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+				     base);
 	});
-	if (ret == 0 && standby && bypass_virtio_user_standby_negotiated(backup) == 1)
-		BYPASS_LOG(INFO, "port %u: the virtio backup negotiated STANDBY",
-			   dev->data->port_id);
-	return ret;
+	if (ret < 0)
+		return ret;
+	bp.journal.record_configure(dev->data->nb_rx_queues, dev->data->nb_tx_queues, base);
+	/* A port given up on as unable to take the last configuration may
+	 * take this one. */
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (bp.sub[p].state.load() == SubState::GIVEN_UP)
+			retry_given_up(bp, p);
+	}
+	return 0;
 }
 
-void set_queue_states(rte_eth_dev *dev, uint8_t state)
+int stop_locked(BypassPort &bp)
 {
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = state;
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		dev->data->tx_queue_state[q] = state;
+	link_poll_stop(bp);
+	for (unsigned p = 0; p < PATH_COUNT; p++)
+		stop_sub(bp, p, STOP_QUIESCE_BOUND);
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		bp.started = false;
+		tx_path_refresh_locked(bp);
+	}
+	set_queue_states(bp, RTE_ETH_QUEUE_STATE_STOPPED);
+	const rte_eth_link down{};
+	rte_eth_linkstatus_set(bp.dev, &down);
+	bp.link_announced.store(false);
+	return 0;
 }
 
 int dev_start(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	int first_error = 0;
+	bool any = false;
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (bp.sub[p].state.load() != SubState::READY)
+			continue;
+		const int ret = start_sub(bp, p);
+		if (ret == 0) {
+			any = true;
+			continue;
+		}
+		/* A sub-port that will not start leaves the port on the other,
+		 * as when there is none: the application keeps its port. */
+		BYPASS_LOG(WARNING, "port %u: the %s sub-port %u did not start (%s): trying again",
+			   dev->data->port_id, path_name(p), bp.sub[p].port.load(),
+			   rte_strerror(-ret));
+		first_error = first_error != 0 ? first_error : ret;
+	}
+	if (!any) {
+		BYPASS_LOG(ERR, "port %u: no sub-port could be started", dev->data->port_id);
+		return first_error != 0 ? first_error : -ENODEV;
+	}
 	{
-		std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-		SubPort &backup = bp.sub[PATH_BACKUP];
-		int ret = rte_eth_dev_start(backup.port_id());
-		if (ret < 0) {
-			BYPASS_LOG(ERR, "port %u: cannot start the backup sub-port %u: %s",
-				   dev->data->port_id, backup.port_id(), rte_strerror(-ret));
-			return ret;
-		}
-		backup.started = true;
-		/* A VF that will not start leaves the port on the backup, as
-		 * when there is none: the application keeps its port. */
-		SubPort &active = bp.sub[PATH_ACTIVE];
-		if (active.present()) {
-			ret = rte_eth_dev_start(active.port_id());
-			active.started = ret == 0;
-			if (ret < 0) {
-				BYPASS_LOG(WARNING,
-					   "port %u: active sub-port %u did not start (%s): "
-					   "staying on the backup, trying again",
-					   dev->data->port_id, active.port_id(),
-					   rte_strerror(-ret));
-				schedule_active_start(bp);
-			}
-		}
-		uint8_t paths = 0;
-		for (unsigned p = 0; p < PATH_COUNT; p++) {
-			queues_bind(dev, p);
-			paths |= bp.sub[p].started ? 1u << p : 0;
-		}
-		bp.fast.rx_paths.store(paths, std::memory_order_release);
-		set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		bp.started = true;
 	}
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (bp.sub[p].state.load() == SubState::READY)
+			schedule_start(bp, p);
+	}
+	set_queue_states(bp, RTE_ETH_QUEUE_STATE_STARTED);
 	link_refresh(bp);
 	link_poll_start(bp);
 	return 0;
@@ -140,22 +110,8 @@ int dev_start(rte_eth_dev *dev) noexcept
 int dev_stop(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	link_poll_stop(bp);
-	bp.fast.rx_paths.store(0, std::memory_order_release);
-	for (SubPort &sub : bp.sub) {
-		if (sub.present() && sub.started && rte_eth_dev_stop(sub.port_id()) < 0)
-			BYPASS_LOG(WARNING, "cannot stop sub-port %u", sub.port_id());
-		sub.started = false;
-	}
-	set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
-	bp.started = false;
-	const rte_eth_link down{};
-	rte_eth_linkstatus_set(dev, &down);
-	bp.link_announced = false;
-	bp.fast.tx_path.store(PATH_BACKUP, std::memory_order_release);
-	bp.path_reason.store(RTE_PMD_BYPASS_REASON_STOPPED);
-	return 0;
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	return stop_locked(bp);
 }
 
 int dev_close(rte_eth_dev *dev) noexcept
@@ -163,46 +119,57 @@ int dev_close(rte_eth_dev *dev) noexcept
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	BypassPort &bp = port_of(dev);
-	/* No event may reach the port, and no task run, from here on; not
-	 * under ctl_lock, since a running task may be waiting for it. */
+	/* No event may reach the port, no task run and no announcement be
+	 * raised from here on; not under ctl_lock, which a running task may
+	 * be waiting for. */
 	bp.events.reset();
 	bp.ctl.stop();
-	dev_stop(dev);
-	queues_release(dev);
-	for (SubPort &sub : bp.sub) {
-		/* Ports given by name were handed over to us, as in failsafe:
-		 * close them too; SubDevice removes what it probed itself. */
-		if (sub.present() && !sub.dev.probed_here())
-			rte_eth_dev_close(sub.port_id());
-		sub.dev.detach();
+	announcements_cancel(bp);
+	{
+		std::lock_guard<std::mutex> lock(bp.ctl_lock);
+		stop_locked(bp);
+		queues_release(bp);
+		for (unsigned p = 0; p < PATH_COUNT; p++) {
+			/* Ports given by name were handed over to the driver,
+			 * as in failsafe: they are closed too; devices it probed
+			 * itself are removed. */
+			SubPort &sub = bp.sub[p];
+			const uint16_t port = take_out(bp, p);
+			if (port != RTE_MAX_ETHPORTS)
+				close_port(port, sub.probed_here);
+			if (sub.pending != RTE_MAX_ETHPORTS)
+				close_port(sub.pending, false);
+		}
 	}
+	/* ethdev frees dev_private once this returns. */
 	bp.~BypassPort();
-	dev->data->dev_private = nullptr;
 	return 0;
 }
 
 int promiscuous_enable(rte_eth_dev *dev) noexcept
 {
 	return mirror(port_of(dev), "promiscuous enable", rte_eth_promiscuous_enable,
-		      rte_eth_promiscuous_disable);
+		      rte_eth_promiscuous_disable, [](Journal &j) { j.record_promiscuous(true); });
 }
 
 int promiscuous_disable(rte_eth_dev *dev) noexcept
 {
 	return mirror(port_of(dev), "promiscuous disable", rte_eth_promiscuous_disable,
-		      rte_eth_promiscuous_enable);
+		      rte_eth_promiscuous_enable, [](Journal &j) { j.record_promiscuous(false); });
 }
 
 int allmulticast_enable(rte_eth_dev *dev) noexcept
 {
 	return mirror(port_of(dev), "allmulticast enable", rte_eth_allmulticast_enable,
-		      rte_eth_allmulticast_disable);
+		      rte_eth_allmulticast_disable,
+		      [](Journal &j) { j.record_allmulticast(true); });
 }
 
 int allmulticast_disable(rte_eth_dev *dev) noexcept
 {
 	return mirror(port_of(dev), "allmulticast disable", rte_eth_allmulticast_disable,
-		      rte_eth_allmulticast_enable);
+		      rte_eth_allmulticast_enable,
+		      [](Journal &j) { j.record_allmulticast(false); });
 }
 
 int mtu_set(rte_eth_dev *dev, uint16_t mtu) noexcept
@@ -210,12 +177,13 @@ int mtu_set(rte_eth_dev *dev, uint16_t mtu) noexcept
 	const uint16_t old = dev->data->mtu;
 	return mirror(
 	    port_of(dev), "MTU set", [&](uint16_t port) { return rte_eth_dev_set_mtu(port, mtu); },
-	    [&](uint16_t port) { rte_eth_dev_set_mtu(port, old); });
+	    [&](uint16_t port) { rte_eth_dev_set_mtu(port, old); },
+	    [&](Journal &j) { j.record_mtu(mtu); });
 }
 
 int mac_addr_set(rte_eth_dev *dev, rte_ether_addr *mac) noexcept
 {
-	rte_ether_addr old = dev->data->mac_addrs[0];
+	const rte_ether_addr old = dev->data->mac_addrs[0];
 	return mirror(
 	    port_of(dev), "default MAC set",
 	    [&](uint16_t port) {
@@ -226,35 +194,41 @@ int mac_addr_set(rte_eth_dev *dev, rte_ether_addr *mac) noexcept
 			    return 0;
 		    return rte_eth_dev_default_mac_addr_set(port, mac);
 	    },
-	    [&](uint16_t port) { rte_eth_dev_default_mac_addr_set(port, &old); });
+	    [&](uint16_t port) {
+		    rte_ether_addr m = old;
+		    rte_eth_dev_default_mac_addr_set(port, &m);
+	    },
+	    [&](Journal &j) { j.record_mac(0, *mac); });
 }
 
-int mac_addr_add(rte_eth_dev *dev, rte_ether_addr *mac, uint32_t /* index */,
-		 uint32_t vmdq) noexcept
+int mac_addr_add(rte_eth_dev *dev, rte_ether_addr *mac, uint32_t index, uint32_t vmdq) noexcept
 {
 	return mirror(
 	    port_of(dev), "MAC add",
 	    [&](uint16_t port) { return rte_eth_dev_mac_addr_add(port, mac, vmdq); },
-	    [&](uint16_t port) { rte_eth_dev_mac_addr_remove(port, mac); });
+	    [&](uint16_t port) { rte_eth_dev_mac_addr_remove(port, mac); },
+	    [&](Journal &j) { j.record_mac(index, *mac); });
 }
 
 void mac_addr_remove(rte_eth_dev *dev, uint32_t index) noexcept
 {
 	/* ethdev clears the slot only after this returns. */
-	rte_ether_addr mac = dev->data->mac_addrs[index];
-	mirror(port_of(dev), "MAC remove",
-	       [&](uint16_t port) { return rte_eth_dev_mac_addr_remove(port, &mac); });
+	const rte_ether_addr mac = dev->data->mac_addrs[index];
+	mirror(
+	    port_of(dev), "MAC remove",
+	    [&](uint16_t port) {
+		    rte_ether_addr m = mac;
+		    return rte_eth_dev_mac_addr_remove(port, &m);
+	    },
+	    [](uint16_t) {}, [&](Journal &j) { j.forget_mac(index); });
 }
 
 int set_mc_addr_list(rte_eth_dev *dev, rte_ether_addr *list, uint32_t n) noexcept
 {
-	BypassPort &bp = port_of(dev);
-	const int ret = mirror(bp, "multicast list set", [&](uint16_t port) {
-		return rte_eth_dev_set_mc_addr_list(port, list, n);
-	});
-	if (ret == 0)
-		bp.journal.record_mc_list(list, n);
-	return ret;
+	return mirror(
+	    port_of(dev), "multicast list set",
+	    [&](uint16_t port) { return rte_eth_dev_set_mc_addr_list(port, list, n); },
+	    [](uint16_t) {}, [&](Journal &j) { j.record_mc_list(list, n); });
 }
 
 int vlan_filter_set(rte_eth_dev *dev, uint16_t vlan, int on) noexcept
@@ -262,67 +236,31 @@ int vlan_filter_set(rte_eth_dev *dev, uint16_t vlan, int on) noexcept
 	return mirror(
 	    port_of(dev), "VLAN filter set",
 	    [&](uint16_t port) { return rte_eth_dev_vlan_filter(port, vlan, on); },
-	    [&](uint16_t port) { rte_eth_dev_vlan_filter(port, vlan, !on); });
+	    [&](uint16_t port) { rte_eth_dev_vlan_filter(port, vlan, !on); },
+	    [&](Journal &j) { j.record_vlan_filter(vlan, on != 0); });
 }
 
 int vlan_offload_set(rte_eth_dev *dev, int /* mask */) noexcept
 {
 	/* ethdev already stored the new flags in dev_conf: copy them all. */
 	const int flags = rte_eth_dev_get_vlan_offload(dev->data->port_id);
-	return mirror(port_of(dev), "VLAN offload set",
-		      [&](uint16_t port) { return rte_eth_dev_set_vlan_offload(port, flags); });
+	const uint64_t offloads = dev->data->dev_conf.rxmode.offloads;
+	return mirror(
+	    port_of(dev), "VLAN offload set",
+	    [&](uint16_t port) { return rte_eth_dev_set_vlan_offload(port, flags); },
+	    [](uint16_t) {}, [&](Journal &j) { j.record_vlan_offload(offloads); });
 }
 
 int set_link_up(rte_eth_dev *dev) noexcept
 {
-	BypassPort &bp = port_of(dev);
-	const int ret = mirror(bp, "link up", rte_eth_dev_set_link_up, rte_eth_dev_set_link_down);
-	if (ret == 0)
-		bp.journal.record_link_admin(true);
-	return ret;
+	return mirror(port_of(dev), "link up", rte_eth_dev_set_link_up, rte_eth_dev_set_link_down,
+		      [](Journal &j) { j.record_link_admin(true); });
 }
 
 int set_link_down(rte_eth_dev *dev) noexcept
 {
-	BypassPort &bp = port_of(dev);
-	const int ret = mirror(bp, "link down", rte_eth_dev_set_link_down, rte_eth_dev_set_link_up);
-	if (ret == 0)
-		bp.journal.record_link_admin(false);
-	return ret;
-}
-
-int reta_update(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
-{
-	BypassPort &bp = port_of(dev);
-	const int ret = mirror(bp, "RETA update", [&](uint16_t port) {
-		return rte_eth_dev_rss_reta_update(port, conf, size);
-	});
-	if (ret == 0)
-		bp.journal.record_reta(conf, size);
-	return ret;
-}
-
-int reta_query(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
-{
-	std::lock_guard<std::recursive_mutex> lock(port_of(dev).ctl_lock);
-	return rte_eth_dev_rss_reta_query(port_of(dev).sub[PATH_BACKUP].port_id(), conf, size);
-}
-
-int rss_hash_update(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
-{
-	BypassPort &bp = port_of(dev);
-	const int ret = mirror(bp, "RSS hash update", [&](uint16_t port) {
-		return rte_eth_dev_rss_hash_update(port, conf);
-	});
-	if (ret == 0)
-		bp.journal.record_rss_hash(*conf);
-	return ret;
-}
-
-int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
-{
-	std::lock_guard<std::recursive_mutex> lock(port_of(dev).ctl_lock);
-	return rte_eth_dev_rss_hash_conf_get(port_of(dev).sub[PATH_BACKUP].port_id(), conf);
+	return mirror(port_of(dev), "link down", rte_eth_dev_set_link_down, rte_eth_dev_set_link_up,
+		      [](Journal &j) { j.record_link_admin(false); });
 }
 
 eth_dev_ops make_ops()
@@ -367,16 +305,23 @@ eth_dev_ops make_ops()
 
 const eth_dev_ops bypass_ops = make_ops();
 
-rte_eth_conf sub_conf(const rte_eth_dev *dev, uint16_t sub_port)
+rte_eth_conf sub_conf(const BypassPort &, uint16_t sub_port, const rte_eth_dev_info &info,
+		      const rte_eth_conf &base, std::vector<uint8_t> &key)
 {
-	rte_eth_conf conf = dev->data->dev_conf;
+	rte_eth_conf conf = base;
 	/* The application's interrupt settings are for the bypass port, which
-	 * raises its own LSC. A sub-port gets the interrupts the driver
+	 * raises its own events. A sub-port gets the interrupts the driver
 	 * listens to, where it has them. */
 	const uint32_t flags = rte_eth_devices[sub_port].data->dev_flags;
 	conf.intr_conf = {};
 	conf.intr_conf.lsc = (flags & RTE_ETH_DEV_INTR_LSC) != 0;
 	conf.intr_conf.rmv = (flags & RTE_ETH_DEV_INTR_RMV) != 0;
+	rte_eth_rss_conf &rss = conf.rx_adv_conf.rss_conf;
+	if (rss.rss_key != nullptr && rss.rss_key_len != 0) {
+		key = rss_key_for(rss.rss_key, rss.rss_key_len, info.hash_key_size);
+		rss.rss_key = key.data();
+		rss.rss_key_len = static_cast<uint8_t>(key.size());
+	}
 	return conf;
 }
 

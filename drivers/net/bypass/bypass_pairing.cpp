@@ -65,10 +65,14 @@ bool unowned(uint16_t port)
 	return rte_eth_dev_owner_get(port, &owner) == 0 && owner.id == RTE_ETH_DEV_NO_OWNER;
 }
 
-bool same_mac(uint16_t port, const rte_ether_addr &mac)
+/* Whether a virtio port offers STANDBY; inside EventHub::inspect(). */
+bool offers_standby_now(uint16_t port, bool user_standby)
 {
-	rte_ether_addr m;
-	return rte_eth_macaddr_get(port, &m) == 0 && rte_is_same_ether_addr(&m, &mac);
+	if (strcmp(driver_of(port), "net_virtio_user") == 0)
+		return user_standby;
+	const auto features = virtio_pci_device_features(
+	    MappedPciFunction(RTE_DEV_TO_PCI(rte_eth_devices[port].device)));
+	return features && offers_standby(*features);
 }
 
 } // namespace
@@ -90,65 +94,42 @@ int Pairing::start()
 
 void Pairing::on_port_new(uint16_t port)
 {
-	{
-		std::lock_guard<std::recursive_mutex> lock(ports_lock_);
-		going_.reset(port); /* the id of a destroyed port, reused */
-	}
 	ctl_.post([this, port] { consider(port, 0); });
-}
-
-void Pairing::on_port_removal(uint16_t port, Removal why)
-{
-	if (why != Removal::destroy)
-		return;
-	/* ethdev frees the port once this returns. */
-	std::lock_guard<std::recursive_mutex> lock(ports_lock_);
-	going_.set(port);
-}
-
-bool Pairing::offers_standby(uint16_t port) const
-{
-	rte_eth_dev_info info{};
-	if (rte_eth_dev_info_get(port, &info) < 0)
-		return false;
-	if (strcmp(info.driver_name, "net_virtio_user") == 0)
-		return user_standby_;
-	const auto features = virtio_pci_device_features(
-	    MappedPciFunction(RTE_DEV_TO_PCI(rte_eth_devices[port].device)));
-	return features && bypass::offers_standby(*features);
 }
 
 void Pairing::consider(uint16_t port, unsigned tries)
 {
-	std::unique_lock<std::recursive_mutex> lock(ports_lock_);
-	if (going_.test(port))
-		return;
 	if (rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED) {
+		/* NEW comes before ethdev marks the port attached. */
 		if (tries < ATTACH_TRIES)
 			ctl_.post_after(ATTACH_RETRY,
 					[this, port, tries] { consider(port, tries + 1); });
 		return;
 	}
-	if (!unowned(port) || !is_virtio(port))
+	bool candidate = false, standby = false;
+	std::string name;
+	EventHub::instance().inspect(port, [&] {
+		candidate = is_virtio_driver(driver_of(port)) && unowned(port);
+		if (candidate) {
+			name = rte_eth_devices[port].data->name;
+			standby = offers_standby_now(port, user_standby_);
+		}
+	});
+	if (!candidate)
 		return;
-	char name[RTE_ETH_NAME_MAX_LEN];
-	rte_eth_dev_get_name_by_port(port, name);
-	if (!offers_standby(port)) {
+	if (!standby) {
 		BYPASS_LOG(INFO, "%s: virtio port %u (%s) does not offer STANDBY: not paired",
-			   rte_vdev_device_name(vdev_), port, name);
+			   rte_vdev_device_name(vdev_), port, name.c_str());
 		return;
 	}
-	if (create_for(port, lock) < 0)
+	if (create_for(port, name) < 0)
 		BYPASS_LOG(ERR, "%s: cannot create a bypass port for virtio port %u (%s)",
-			   rte_vdev_device_name(vdev_), port, name);
+			   rte_vdev_device_name(vdev_), port, name.c_str());
 }
 
-int Pairing::create_for(uint16_t virtio, std::unique_lock<std::recursive_mutex> &ports)
+int Pairing::create_for(uint16_t virtio, const std::string &virtio_name)
 {
-	char virtio_name[RTE_ETH_NAME_MAX_LEN];
-	rte_eth_dev_get_name_by_port(virtio, virtio_name);
 	const std::string name = std::string(rte_vdev_device_name(vdev_)) + "_" + virtio_name;
-
 	rte_eth_dev *dev = rte_eth_dev_allocate(name.c_str());
 	if (dev == nullptr)
 		return -ENOMEM;
@@ -156,50 +137,57 @@ int Pairing::create_for(uint16_t virtio, std::unique_lock<std::recursive_mutex> 
 	void *priv = rte_zmalloc_socket(name.c_str(), sizeof(BypassPort), RTE_CACHE_LINE_SIZE,
 					vdev_->device.numa_node);
 	if (priv == nullptr) {
-		ports.unlock();
 		rte_eth_dev_release_port(dev);
 		return -ENOMEM;
 	}
 	dev->data->dev_private = priv;
 	BypassPort &bp = *new (priv) BypassPort();
 
-	rte_ether_addr mac;
-	rte_eth_macaddr_get(virtio, &mac);
+	/* Claimed first: from then on the application does not close it, and
+	 * a bypass port that lost its backup cannot take it either. */
+	rte_ether_addr mac{};
 	int ret = bp.owner.create(name.c_str());
 	if (ret == 0)
 		ret = bp.owner.claim(virtio);
+	if (ret == 0)
+		ret = rte_eth_macaddr_get(virtio, &mac);
 	if (ret < 0) {
-		ports.unlock();
 		discard(dev);
 		return ret;
 	}
-	bp.sub[PATH_BACKUP].dev.adopt(virtio, false);
+	bp.sub[PATH_BACKUP].port.store(virtio);
 	bp.sub[PATH_BACKUP].spec = virtio_name;
 
 	/* The VF may have come first. */
 	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS;
 	     p = rte_eth_find_next(p + 1)) {
-		if (p == virtio || p == dev->data->port_id || !unowned(p) || is_virtio(p) ||
-		    !same_mac(p, mac) || bp.owner.claim(p) < 0)
+		bool match = false;
+		std::string vf_name;
+		EventHub::instance().inspect(p, [&] {
+			const rte_eth_dev &d = rte_eth_devices[p];
+			match = p != virtio && p != dev->data->port_id &&
+				!is_virtio_driver(driver_of(p)) && unowned(p) &&
+				d.data->mac_addrs != nullptr &&
+				rte_is_same_ether_addr(&d.data->mac_addrs[0], &mac);
+			vf_name = d.data->name;
+		});
+		if (!match || bp.owner.claim(p) < 0)
 			continue;
-		char vf_name[RTE_ETH_NAME_MAX_LEN];
-		rte_eth_dev_get_name_by_port(p, vf_name);
-		bp.sub[PATH_ACTIVE].dev.adopt(p, false);
+		bp.sub[PATH_ACTIVE].port.store(p);
 		bp.sub[PATH_ACTIVE].spec = vf_name;
 		break;
 	}
 
-	/* Both ports are ours now: the application no longer closes them. */
-	ports.unlock();
 	ret = publish(dev, name.c_str(), mac);
 	if (ret < 0) {
 		discard(dev);
 		return ret;
 	}
 	BYPASS_LOG(INFO, "%s: port %u pairs virtio port %u (%s) with %s, mac %s", name.c_str(),
-		   dev->data->port_id, virtio, virtio_name,
-		   bp.sub[PATH_ACTIVE].present() ? bp.sub[PATH_ACTIVE].spec.c_str()
-						 : "the VF once it appears",
+		   dev->data->port_id, virtio, virtio_name.c_str(),
+		   bp.sub[PATH_ACTIVE].port.load() != RTE_MAX_ETHPORTS
+		       ? bp.sub[PATH_ACTIVE].spec.c_str()
+		       : "the VF once it appears",
 		   mac_str(mac).c_str());
 	return 0;
 }

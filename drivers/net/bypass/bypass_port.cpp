@@ -21,16 +21,15 @@ const char *path_name(unsigned path)
 	return path == PATH_BACKUP ? "backup" : "active";
 }
 
-bool driver_is(uint16_t port, const char *driver)
+const char *driver_of(uint16_t port)
 {
-	rte_eth_dev_info info{};
-	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
-	       strcmp(info.driver_name, driver) == 0;
+	const rte_device *device = rte_eth_devices[port].device;
+	return device != nullptr && device->driver != nullptr ? device->driver->name : "";
 }
 
-bool is_virtio(uint16_t port)
+bool is_virtio_driver(const char *driver)
 {
-	return driver_is(port, "net_virtio") || driver_is(port, "net_virtio_user");
+	return strcmp(driver, "net_virtio") == 0 || strcmp(driver, "net_virtio_user") == 0;
 }
 
 std::string mac_str(const rte_ether_addr &mac)
@@ -47,7 +46,8 @@ uint32_t max_mac_addrs(const BypassPort &bp)
 	uint32_t n = UINT32_MAX;
 	for (const SubPort &sub : bp.sub) {
 		rte_eth_dev_info info{};
-		if (sub.present() && rte_eth_dev_info_get(sub.port_id(), &info) == 0)
+		const uint16_t port = sub.port.load();
+		if (port != RTE_MAX_ETHPORTS && rte_eth_dev_info_get(port, &info) == 0)
 			n = std::min(n, info.max_mac_addrs);
 	}
 	return std::max<uint32_t>(n == UINT32_MAX ? 1 : n, 1);
@@ -66,12 +66,21 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 {
 	BypassPort &bp = port_of(dev);
 	bp.dev = dev;
-	for (unsigned p = 0; p < PATH_COUNT; p++)
-		bp.sub[p].published.store(bp.sub[p].present() ? bp.sub[p].port_id()
-							      : RTE_MAX_ETHPORTS);
-	if (bp.sub[PATH_ACTIVE].present())
-		bp.active_info_valid =
-		    rte_eth_dev_info_get(bp.sub[PATH_ACTIVE].port_id(), &bp.active_info) == 0;
+	bp.pair_mac = mac;
+	bp.journal.record_mac(0, mac);
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		SubPort &sub = bp.sub[p];
+		const uint16_t port = sub.port.load();
+		if (port == RTE_MAX_ETHPORTS)
+			continue;
+		/* Nothing to replay yet: the application has set nothing. */
+		sub.kind = rte_eth_devices[port].dev_ops;
+		set_state(bp, p, SubState::CLAIMED);
+		set_state(bp, p, SubState::READY);
+		rte_eth_stats now{};
+		rte_eth_stats_get(port, &now);
+		counters_join(bp, p, now);
+	}
 
 	const uint32_t n_mac = bp.max_mac_addrs = max_mac_addrs(bp);
 	dev->data->mac_addrs = static_cast<rte_ether_addr *>(
@@ -81,7 +90,7 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 		return -ENOMEM;
 	}
 	dev->data->mac_addrs[0] = mac;
-	bp.pair_mac = mac;
+	advertise(bp);
 	int ret = bp.ctl.start(std::string("bypass-") + std::to_string(dev->data->port_id));
 	if (ret < 0) {
 		BYPASS_LOG(ERR, "%s: cannot start the control thread: %s", name,
@@ -89,7 +98,7 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 		return ret;
 	}
 	bp.events = std::make_unique<EventSubscription>(&bp);
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	dev->dev_ops = &bypass_ops;
 	dev->rx_pkt_burst = rx_burst;
 	dev->tx_pkt_burst = tx_burst;

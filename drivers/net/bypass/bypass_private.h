@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
@@ -17,129 +18,226 @@
 #include "bypass/journal.h"
 #include "bypass/owner.h"
 #include "bypass/quiescence.h"
-#include "bypass/sub_device.h"
 #include "rte_pmd_bypass.h"
+
+/*
+ * Threads and locks of a bypass port.
+ *
+ * Threads: the application's (eth_dev_ops; read-only ops from any thread,
+ * telemetry and non-EAL threads included), the data lcores (bursts), the
+ * port's control thread (attach, release, link poll, retries), and whatever
+ * thread raises an event (bypass_hotplug.cpp says which may block on what).
+ *
+ * Locks, always taken in this order, none of them recursive:
+ *   1. ctl_lock       serialises control work: the application's ops that
+ *                     change settings, and the control thread's tasks. Held
+ *                     across calls into ethdev, probe and removal included.
+ *                     Never taken by an event handler, a burst or a
+ *                     read-only op (link, stats, xstats, info).
+ *   2. SubPort::call  one per sub-port: held around every call into that
+ *                     sub-port's ethdev ops but its stop, close and removal,
+ *                     so that a DESTROY handler can wait for such a call to
+ *                     end. Read-only ops only try it.
+ *   3. fp_lock        the fast path's configuration (queue table, bindings,
+ *                     FastState) and every sub-port's state and port id.
+ *                     Held for memory updates and quiescence waits, never
+ *                     across a call into ethdev.
+ *   4. report_lock    what read-only ops report (counters, advertised
+ *                     capabilities, give-up reasons). Held for copies only.
+ * EventHub's own locks come after all of these and are never held while a
+ * handler runs.
+ */
 
 namespace bypass {
 
-/* The two paths, also the index of each sub-port everywhere. */
+/* The two paths, also the index of each sub-port everywhere; PATH_NONE is
+ * where tx goes when neither can take it. */
 enum Path : uint8_t {
 	PATH_BACKUP = 0, /* virtio: always there, slow */
 	PATH_ACTIVE = 1, /* the VF: the fast path while it is up */
 	PATH_COUNT = 2,
+	PATH_NONE = 2,
 };
 
 const char *path_name(unsigned path);
 
 /* What the fast path reads on every burst; written only by the control
- * path, so the line stays shared in every core's cache. */
+ * path, under fp_lock, so the line stays shared in every core's cache. */
 struct alignas(RTE_CACHE_LINE_SIZE) FastState {
-	/* The sub-port every tx burst goes to. */
-	std::atomic<uint8_t> tx_path{PATH_BACKUP};
+	/* The path every tx burst goes to. */
+	std::atomic<uint8_t> tx_path{PATH_NONE};
 	/* Bit per path: its cached rx queues may be polled. Cleared, and
 	 * quiescence awaited, before those queues go away. */
 	std::atomic<uint8_t> rx_paths{0};
 };
 
 /* A sub-port's queue as the fast path calls it: the sub-port's own burst
- * function on its own queue, cached at start so a burst is one indirect
- * call, not a walk through rte_eth_fp_ops. */
+ * function on its own queue, cached when it is bound, so a burst is one
+ * indirect call, not a walk through rte_eth_fp_ops. An unbound one takes
+ * and gives nothing. */
+uint16_t no_rx(void *, rte_mbuf **, uint16_t);
+uint16_t no_tx(void *, rte_mbuf **, uint16_t);
 struct SubRxq {
-	eth_rx_burst_t burst = nullptr;
+	eth_rx_burst_t burst = no_rx;
 	void *queue = nullptr;
 };
 struct SubTxq {
-	eth_tx_burst_t burst = nullptr;
+	eth_tx_burst_t burst = no_tx;
 	eth_tx_prep_t prepare = nullptr;
 	void *queue = nullptr;
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
+	RxQueue(uint16_t port, uint16_t qid, const FastState *f)
+	    : fast(f), port_id(port), queue_id(qid), qs(qs_readers_fence())
+	{
+	}
 	std::array<SubRxq, PATH_COUNT> sub;
-	const FastState *fast = nullptr;
-	uint16_t port_id = 0;
-	uint16_t queue_id = 0;
+	const FastState *fast;
+	uint16_t port_id;
+	uint16_t queue_id;
 	/* Which sub-port is polled first; alternates so that a busy one
 	 * cannot starve the other. Written by the polling lcore only. */
 	uint8_t first = PATH_ACTIVE;
 	QsReader qs;
 };
 
+/* tx_prepare has not been called on the queue. */
+constexpr uint8_t NOT_PREPARED = 0xff;
+
 struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
-	std::array<SubTxq, PATH_COUNT> sub;
-	const FastState *fast = nullptr;
-	uint16_t queue_id = 0;
+	TxQueue(uint16_t qid, const FastState *f) : fast(f), queue_id(qid), qs(qs_readers_fence())
+	{
+	}
+	std::array<SubTxq, PATH_COUNT + 1> sub; /* [PATH_NONE] stays unbound */
+	const FastState *fast;
+	uint16_t queue_id;
+	/* The path the application's last tx_prepare prepared for: a burst
+	 * that goes out on another is prepared again for it. Written by the
+	 * lcore that owns the queue. */
+	uint8_t prepared = NOT_PREPARED;
 	QsReader qs;
 };
 
-/* Everything the control path knows about one sub-port. */
-struct SubPort {
-	SubDevice dev;
-	std::string spec; /* as given in the devargs, for log lines */
-	bool started = false;
-	bool link_up = false;
-	/* The port id as event handlers on other threads may read it:
-	 * RTE_MAX_ETHPORTS while there is none. */
-	std::atomic<uint16_t> published{RTE_MAX_ETHPORTS};
-
-	bool present() const { return dev.attached(); }
-	uint16_t port_id() const { return dev.port_id(); }
+/* The bypass port's queues, as the driver knows them: ethdev frees and
+ * reallocates dev->data->rx_queues inside configure and queue setup before
+ * the driver's op runs, so the control path never walks those arrays.
+ * Changed under ctl_lock and fp_lock, read under either. */
+struct QueueTable {
+	std::array<RxQueue *, RTE_MAX_QUEUES_PER_PORT> rx{};
+	std::array<TxQueue *, RTE_MAX_QUEUES_PER_PORT> tx{};
+	uint16_t nb_rx = 0; /* one past the highest set up */
+	uint16_t nb_tx = 0;
 };
 
-/* Counters of sub-ports that are gone, so totals never go backwards. */
-struct FoldedStats {
-	rte_eth_stats path[PATH_COUNT]{};
-	/* The last counters read from each present sub-port: what is folded
-	 * when a port is destroyed before it could be read once more. */
-	rte_eth_stats last_seen[PATH_COUNT]{};
+/*
+ * A sub-port's life, one state per sub-port, changed only by set_state()
+ * (bypass_subport.cpp) under fp_lock:
+ *
+ *   EMPTY --claim--> CLAIMED --replayed--> READY --started--> STARTED
+ *                       |                    ^                  |
+ *                       +--cannot be used--> GIVEN_UP   READY <-+ (stopped)
+ *   any but EMPTY --removal request--> LEAVING --released--> EMPTY
+ *   any but EMPTY --destroyed by someone else--> EMPTY
+ *
+ * Settings are applied to READY and STARTED sub-ports only; only STARTED
+ * ones are bound into the fast path; only a CLAIMED one is attached.
+ */
+enum class SubState : uint8_t {
+	EMPTY,	  /* no port */
+	CLAIMED,  /* owned, being configured like the bypass port */
+	READY,	  /* configured like the bypass port, not started */
+	STARTED,  /* started and bound: rx polls it, tx may use it */
+	GIVEN_UP, /* owned but unusable (see SubPort::giveup) until removed */
+	LEAVING,  /* asked to go: no tx, no settings; being released */
+};
+
+const char *state_name(SubState s);
+
+/* Why the driver gave up on a port offered for a path. */
+struct GiveUp {
+	int error = 0; /* negative errno of the step that failed; 0: none */
+	std::string reason;
+};
+
+/* Everything the driver knows about one sub-port slot. */
+struct SubPort {
+	/* The port in the slot, RTE_MAX_ETHPORTS if none: what every thread
+	 * reads. Changes with both `call` and fp_lock held. */
+	std::atomic<uint16_t> port{RTE_MAX_ETHPORTS};
+	std::atomic<SubState> state{SubState::EMPTY};
+	std::mutex call;
+	std::atomic<bool> link_up{false};
+	/* A port with the pair's MAC that appeared while this slot was still
+	 * LEAVING: claimed at once, attached once the slot is free. */
+	uint16_t pending = RTE_MAX_ETHPORTS; /* fp_lock */
+	/* Control path (ctl_lock). */
+	bool probed_here = false; /* close removes the device */
+	std::string spec;	  /* as given in the devargs, for log lines */
+	std::string devargs;	  /* re-probed after a removal; empty if named */
+	/* The PMD of the port last in the slot, by its ops table (ports of one
+	 * PMD share it; virtio-pci and virtio_user do): a port replacing the
+	 * backup must be of its kind. Known during NEW, unlike the driver. */
+	const eth_dev_ops *kind = nullptr;
+	unsigned attach_tries = 0;		  /* transient failures of the current port */
+	std::chrono::microseconds retry_delay{0}; /* of the devargs re-probe */
+};
+
+/* rte_eth_stats as the array of 64-bit counters it is. */
+using StatFields = std::array<uint64_t, sizeof(rte_eth_stats) / sizeof(uint64_t)>;
+
+/* A path's counters across the ports that were on it: `base` holds those
+ * of ports gone or reset, `last` the latest read of the current port and
+ * `offset` what that port had counted before it joined. */
+struct PathCounters {
+	StatFields base{}, offset{}, last{};
 };
 
 /* dev->data->dev_private: constructed in probe, destroyed in close. */
 struct BypassPort final : EventListener {
 	FastState fast;
 	std::array<SubPort, PATH_COUNT> sub;
+	QueueTable queues;
 	PortOwner owner;
 	rte_eth_dev *dev = nullptr;
 	uint32_t max_mac_addrs = 1;
-	/* The MAC a VF must have to be taken as the active sub-port. */
+	/* The MAC a port must have to be taken as a sub-port. */
 	rte_ether_addr pair_mac{};
-	/* The active= devargs, re-probed with backoff after a removal
-	 * (empty when the active sub-port was named, not probed). */
-	std::string active_devargs;
-	std::chrono::microseconds reprobe_delay{0};
 
-	/* Serialises the control path: the application's ops against the
-	 * control thread. Recursive because an op may run a helper that
-	 * takes it too. Never taken by a burst or an event handler. */
-	std::recursive_mutex ctl_lock;
+	std::mutex ctl_lock;
+	std::mutex fp_lock;
+	std::mutex report_lock;
+
+	/* ctl_lock */
 	Journal journal;
-	FoldedStats folded;
-	/* Capabilities of the last active sub-port seen, so that what the
-	 * application was told holds while the VF is away. */
-	rte_eth_dev_info active_info{};
-	bool active_info_valid = false;
-	/* Between dev_start and dev_stop (ethdev's dev_started changes only
-	 * after they return, and the tx choice made inside them needs it). */
 	bool started = false;
-	/* Aggregate link last announced to the application (LSC event). */
-	bool link_announced = false;
-	/* Bumped to start or stop the link poll: a poll task carrying an
-	 * older generation ends. */
 	uint64_t link_poll_gen = 0;
 
-	/* Written by event handlers, read by the control path. */
-	std::atomic<bool> active_leaving{false};
-	/* The port being made the active sub-port: claimed, not published
-	 * yet; RTE_MAX_ETHPORTS if none. */
-	std::atomic<uint16_t> attaching{RTE_MAX_ETHPORTS};
+	/* report_lock */
+	std::array<PathCounters, PATH_COUNT> counters;
+	/* What the application is told the port can do: fixed once it is
+	 * configured, so that a VF that can do less is refused, not
+	 * silently advertised. */
+	rte_eth_dev_info advertised{};
+	std::array<GiveUp, PATH_COUNT> giveup;
+
+	/* Read anywhere. */
 	std::atomic<bool> forced_backup{false};
-	std::atomic<bool> reprobing{false};
+	std::atomic<bool> link_announced{false};
+	std::atomic<bool> lsc_pending{false};
+	std::atomic<bool> rmv_pending{false};
+	std::atomic<bool> rmv_announced{false};
+	/* The path being re-probed from devargs by the control thread:
+	 * the port its probe creates is that sub-port, whatever its MAC. */
+	std::atomic<uint8_t> reprobing{PATH_NONE};
+	std::atomic<int> path_reason{RTE_PMD_BYPASS_REASON_STOPPED};
 	std::atomic<uint64_t> tx_switches{0};
 	std::atomic<uint64_t> leave_started_tsc{0};
 	std::atomic<uint64_t> last_switch_us{0};
 	std::atomic<uint64_t> last_reattach_us{0};
-	std::atomic<uint64_t> reattaches{0};
-	std::atomic<int> path_reason{RTE_PMD_BYPASS_REASON_NO_ACTIVE};
+	std::array<std::atomic<uint64_t>, PATH_COUNT> attaches{};
+	std::array<std::atomic<uint64_t>, PATH_COUNT> giveups{};
+	std::array<std::atomic<uint64_t>, PATH_COUNT> replay_skipped{};
 
 	/* Declared last: destroyed first, so no event or task can reach a
 	 * half-destroyed port. */
@@ -147,7 +245,8 @@ struct BypassPort final : EventListener {
 	std::unique_ptr<EventSubscription> events;
 
 	void on_port_new(uint16_t port) override;
-	void on_port_removal(uint16_t port, Removal why) override;
+	void on_removal_request(uint16_t port, Removal why) override;
+	void on_port_destroyed(uint16_t port) override;
 	void on_port_link(uint16_t port) override;
 };
 
@@ -157,30 +256,54 @@ inline BypassPort &port_of(rte_eth_dev *dev)
 }
 
 /* bypass_port.cpp */
-/* Whether `port` is driven by the PMD named `driver` ("net_virtio_user"). */
-bool driver_is(uint16_t port, const char *driver);
-bool is_virtio(uint16_t port);
+/* The driver of a port, from its device: no call into the port's ops. */
+const char *driver_of(uint16_t port);
+bool is_virtio_driver(const char *driver);
 std::string mac_str(const rte_ether_addr &mac);
-/* Completes a port whose sub-ports are attached and publishes it. */
+/* Completes a port whose sub-ports are claimed and publishes it. */
 int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac);
 /* Undoes a port that failed before publish() succeeded. */
 void discard(rte_eth_dev *dev);
+
+/* bypass_subport.cpp */
+void set_state(BypassPort &bp, unsigned path, SubState to);
+/* Puts `port` in the empty slot `path` (claimed already). fp_lock held. */
+void fill_slot(BypassPort &bp, unsigned path, uint16_t port);
+/* Empties slot `path`. fp_lock and the slot's call lock held. */
+void empty_slot(BypassPort &bp, unsigned path);
+/* Starts a READY sub-port and binds it into the fast path. ctl_lock held. */
+int start_sub(BypassPort &bp, unsigned path);
+/* Takes a STARTED sub-port off the fast path (waiting up to `bound` for
+ * the bursts) and stops it. ctl_lock held. */
+void stop_sub(BypassPort &bp, unsigned path, std::chrono::milliseconds bound);
+/* Takes `port` out of slot `path`: off the fast path, waits for the
+ * bursts (up to `bound`; 0: as long as it takes), keeps its counters
+ * (read again if `readable`) and empties the slot. Returns false, having
+ * only taken it off the fast path, if a burst outlasted `bound`. The
+ * caller holds the slot's call lock; nothing happens if the slot no
+ * longer holds `port`. */
+bool detach_slot(BypassPort &bp, unsigned path, uint16_t port, bool readable,
+		 std::chrono::milliseconds bound);
+/* detach_slot() for whatever the slot holds; returns the port, for the
+ * caller to close. ctl_lock held, the bypass port stopped. */
+uint16_t take_out(BypassPort &bp, unsigned path);
+/* Whether settings go to the sub-port (READY, STARTED). */
+bool takes_settings(const SubPort &sub);
+/* Runs fn(port) with the slot's call lock held if the slot still holds a
+ * port taking settings; -ENODEV otherwise. Caller holds ctl_lock. */
+template <typename Fn> int call_configured(SubPort &sub, Fn &&fn)
+{
+	std::lock_guard<std::mutex> guard(sub.call);
+	const uint16_t port = sub.port.load();
+	if (port == RTE_MAX_ETHPORTS || !takes_settings(sub))
+		return -ENODEV;
+	return fn(port);
+}
 
 /* bypass_rxtx.cpp */
 uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
 uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
 uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n);
-
-/* bypass_link.cpp */
-void link_refresh(BypassPort &bp);
-/* Moves tx by the rule without telling the application (link_refresh()
- * does, once ctl_lock is released). Caller holds ctl_lock. */
-void tx_path_refresh_locked(BypassPort &bp);
-/* Moves tx to the backup at once, from any thread (a removal event). */
-void tx_to_backup_now(BypassPort &bp);
-void link_poll_start(BypassPort &bp);
-void link_poll_stop(BypassPort &bp);
-int link_update(rte_eth_dev *dev, int wait_to_complete) noexcept;
 
 /* bypass_queue.cpp */
 int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned socket,
@@ -189,23 +312,78 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		   const rte_eth_txconf *conf) noexcept;
 void rx_queue_release(rte_eth_dev *dev, uint16_t qid) noexcept;
 void tx_queue_release(rte_eth_dev *dev, uint16_t qid) noexcept;
-void queues_release(rte_eth_dev *dev);
-/* Caches (or clears) one path's sub-queues in every bypass queue. */
-void queues_bind(rte_eth_dev *dev, unsigned path);
+/* Releases every queue. ctl_lock held. */
+void queues_release(BypassPort &bp);
+/* Caches (or clears) one path's sub-queues in every bypass queue, from
+ * its port's current burst functions and queues. fp_lock held. */
+void queues_bind(BypassPort &bp, unsigned path, uint16_t port);
+void queues_unbind(BypassPort &bp, unsigned path);
 /* Waits until no burst can still use what was published before; false if
- * a queue stayed in one burst too long. */
-bool queues_quiesce(BypassPort &bp);
+ * a queue stayed in one burst longer than `bound`. fp_lock held. */
+bool queues_quiesce(BypassPort &bp, std::chrono::milliseconds bound);
+
+/* bypass_link.cpp */
+/* Moves tx by the rule, sets the reason. fp_lock held. */
+void tx_path_refresh_locked(BypassPort &bp);
+/* Reads the sub-ports' links, moves tx, updates the bypass port's link
+ * and announces a change of it. ctl_lock held. */
+void link_refresh(BypassPort &bp);
+void link_poll_start(BypassPort &bp);
+void link_poll_stop(BypassPort &bp);
+int link_update(rte_eth_dev *dev, int wait_to_complete) noexcept;
+
+/* bypass_notify.cpp: events for the application, raised from the EAL
+ * interrupt thread as PMDs raise theirs, never from inside an op. */
+void announce_lsc(BypassPort &bp);
+void announce_rmv(BypassPort &bp);
+void announcements_cancel(BypassPort &bp);
 
 /* bypass_ops.cpp */
 extern const eth_dev_ops bypass_ops;
-/* The bypass port's configuration as a sub-port should get it. */
-rte_eth_conf sub_conf(const rte_eth_dev *dev, uint16_t sub_port);
+/* The configuration a sub-port gets for the bypass port's `base`: with
+ * the interrupts the driver listens to, and the RSS key fitted to the
+ * sub-port (kept in `key`). */
+rte_eth_conf sub_conf(const BypassPort &bp, uint16_t sub_port, const rte_eth_dev_info &info,
+		      const rte_eth_conf &base, std::vector<uint8_t> &key);
+
+/* bypass_info.cpp */
+int dev_infos_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept;
+/* Recomputes what the port advertises from its sub-ports, unless the
+ * application configured it already. ctl_lock held. */
+void advertise(BypassPort &bp);
+
+/* bypass_rss.cpp */
+/* The application's RETA (its advertised size) spread over a sub-port's
+ * table of `size` entries. */
+std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *conf,
+					       uint16_t app_size, uint16_t size);
+/* The application's key lengthened to a sub-port's key size. */
+std::vector<uint8_t> rss_key_for(const uint8_t *key, size_t len, size_t size);
+int reta_update(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept;
+int reta_query(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept;
+int rss_hash_update(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept;
+int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept;
+/* Applies the application's RETA or RSS hash to one sub-port. */
+int apply_reta(uint16_t port, const rte_eth_rss_reta_entry64 *conf, uint16_t app_size);
+int apply_rss_hash(uint16_t port, const rte_eth_rss_conf &conf);
+
+/* bypass_replay.cpp */
+/* Configures a sub-port with the bypass port's queue counts and `base`
+ * (negotiating STANDBY on a virtio_user backup). */
+int configure_sub(BypassPort &bp, uint16_t port, uint16_t nb_rx, uint16_t nb_tx,
+		  const rte_eth_conf &base);
+/* Posts the attach of the port claimed for slot `path`. */
+void post_attach(BypassPort &bp, unsigned path, uint16_t port);
+/* A port given up on may take a new configuration: attach it again. */
+void retry_given_up(BypassPort &bp, unsigned path);
 
 /* bypass_hotplug.cpp */
-void schedule_reprobe(BypassPort &bp);
-/* Tries again, every 100 ms, to start an active sub-port that would not
- * start (a VF still initialising, a memif peer not there yet). */
-void schedule_active_start(BypassPort &bp);
+/* After a slot emptied: take what is waiting for it, probe its devargs
+ * again, or tell the application no path is left. ctl_lock held. */
+void refill(BypassPort &bp, unsigned path);
+/* Starts a READY sub-port of a started bypass port soon, and again every
+ * 100 ms while it refuses. */
+void schedule_start(BypassPort &bp, unsigned path);
 
 /* bypass_stats.cpp */
 int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept;
@@ -213,7 +391,10 @@ int stats_reset(rte_eth_dev *dev) noexcept;
 int xstats_get_names(rte_eth_dev *dev, rte_eth_xstat_name *names, unsigned size) noexcept;
 int xstats_get(rte_eth_dev *dev, rte_eth_xstat *xstats, unsigned n) noexcept;
 int xstats_reset(rte_eth_dev *dev) noexcept;
-/* Adds a leaving sub-port's counters to the accumulator. */
-void stats_fold(BypassPort &bp, unsigned path, bool readable);
+/* A port joins a path: what it counted so far is not the path's. */
+void counters_join(BypassPort &bp, unsigned path, const rte_eth_stats &now);
+/* The port leaves its path: its counts stay in the path's total.
+ * `now` is a last read of it, or nullptr if it cannot be read. */
+void counters_leave(BypassPort &bp, unsigned path, const rte_eth_stats *now);
 
 } // namespace bypass

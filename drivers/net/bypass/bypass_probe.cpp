@@ -6,6 +6,7 @@
  * probe destroys it before releasing the port.
  */
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -18,6 +19,7 @@
 #include <rte_malloc.h>
 
 #include "bypass/log.h"
+#include "bypass/sub_device.h"
 #include "bypass_devargs.h"
 #include "bypass_pairing.h"
 #include "bypass_private.h"
@@ -26,7 +28,9 @@ namespace bypass {
 
 namespace {
 
-int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
+/* Resolves the sub-ports (probing devargs into `devs`) and claims them. */
+int attach_subs(BypassPort &bp, const char *name, const Devargs &args,
+		std::array<SubDevice, PATH_COUNT> &devs)
 {
 	int ret = bp.owner.create(name);
 	if (ret < 0) {
@@ -37,28 +41,32 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args)
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
 		SubPort &sub = bp.sub[p];
 		sub.spec = *specs[p];
-		ret = sub.dev.attach(path_name(p), sub.spec);
+		ret = devs[p].attach(path_name(p), sub.spec);
 		if (ret < 0)
 			return ret;
 	}
-	if (bp.sub[PATH_BACKUP].port_id() == bp.sub[PATH_ACTIVE].port_id()) {
+	if (devs[PATH_BACKUP].port_id() == devs[PATH_ACTIVE].port_id()) {
 		BYPASS_LOG(ERR, "%s: active=%s and backup=%s are the same port", name,
 			   args.active.c_str(), args.backup.c_str());
 		return -EINVAL;
 	}
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		ret = bp.owner.claim(bp.sub[p].port_id());
+		const uint16_t port = devs[p].port_id();
+		ret = bp.owner.claim(port);
 		if (ret < 0) {
 			rte_eth_dev_owner owner{};
-			rte_eth_dev_owner_get(bp.sub[p].port_id(), &owner);
+			rte_eth_dev_owner_get(port, &owner);
 			BYPASS_LOG(ERR, "%s: %s=%s is already owned by '%s'", name, path_name(p),
 				   bp.sub[p].spec.c_str(), owner.name);
 			return ret;
 		}
+		bp.sub[p].port.store(port);
+		bp.sub[p].probed_here = devs[p].probed_here();
+		/* Devargs the driver probed are probed again after a removal. */
+		if (devs[p].probed_here())
+			bp.sub[p].devargs = bp.sub[p].spec;
 	}
-	if (bp.sub[PATH_ACTIVE].dev.probed_here())
-		bp.active_devargs = args.active;
-	if (!is_virtio(bp.sub[PATH_BACKUP].port_id()))
+	if (!is_virtio_driver(driver_of(devs[PATH_BACKUP].port_id())))
 		BYPASS_LOG(NOTICE, "%s: backup=%s is not a virtio port (accepted in explicit mode)",
 			   name, args.backup.c_str());
 	return 0;
@@ -70,7 +78,7 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 {
 	rte_ether_addr sub_mac[PATH_COUNT];
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		int ret = rte_eth_macaddr_get(bp.sub[p].port_id(), &sub_mac[p]);
+		int ret = rte_eth_macaddr_get(bp.sub[p].port.load(), &sub_mac[p]);
 		if (ret < 0)
 			return ret;
 	}
@@ -88,7 +96,7 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 	}
 	mac = sub_mac[PATH_BACKUP];
 	if (!rte_is_same_ether_addr(&sub_mac[PATH_ACTIVE], &mac)) {
-		int ret = rte_eth_dev_default_mac_addr_set(bp.sub[PATH_ACTIVE].port_id(), &mac);
+		int ret = rte_eth_dev_default_mac_addr_set(bp.sub[PATH_ACTIVE].port.load(), &mac);
 		if (ret < 0)
 			BYPASS_LOG(NOTICE, "%s: active=%s keeps its MAC %s (cannot take %s: %s)",
 				   name, bp.sub[PATH_ACTIVE].spec.c_str(),
@@ -130,24 +138,25 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	}
 	BypassPort &bp = *new (dev->data->dev_private) BypassPort();
 
+	/* Declared after bp, destroyed before it is: a failed probe removes
+	 * the devices it probed. */
+	std::array<SubDevice, PATH_COUNT> devs;
 	rte_ether_addr mac;
-	ret = attach_subs(bp, name, args);
+	ret = attach_subs(bp, name, args, devs);
 	if (ret == 0)
 		ret = choose_mac(bp, name, args, mac);
+	if (ret == 0)
+		ret = publish(dev, name, mac);
 	if (ret < 0) {
 		discard(dev);
 		return ret;
 	}
-
-	ret = publish(dev, name, mac);
-	if (ret < 0) {
-		discard(dev);
-		return ret;
-	}
+	for (SubDevice &d : devs)
+		d.hand_over();
 
 	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (port %u), mac %s", name,
-		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port_id(),
-		   args.active.c_str(), bp.sub[PATH_ACTIVE].port_id(), mac_str(mac).c_str());
+		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port.load(),
+		   args.active.c_str(), bp.sub[PATH_ACTIVE].port.load(), mac_str(mac).c_str());
 	return 0;
 }
 

@@ -13,22 +13,72 @@ namespace bypass {
 
 namespace {
 
-/* How long one burst may take before the release is deferred: only an
- * lcore stopped in the middle of a burst takes that long. */
-constexpr std::chrono::milliseconds QUIESCE_BOUND{500};
-
-template <typename Queue> Queue *queue_new(const char *what, int socket)
+template <typename Queue, typename... Args> Queue *queue_new(int socket, Args &&...args)
 {
-	void *mem = rte_zmalloc_socket(what, sizeof(Queue), RTE_CACHE_LINE_SIZE, socket);
-	return mem != nullptr ? new (mem) Queue() : nullptr;
+	void *mem = rte_zmalloc_socket("bypass_queue", sizeof(Queue), RTE_CACHE_LINE_SIZE, socket);
+	return mem != nullptr ? new (mem) Queue(std::forward<Args>(args)...) : nullptr;
 }
 
-template <typename Queue> void queue_free(void *queue)
+template <typename Queue> void queue_free(Queue *queue)
 {
 	if (queue == nullptr)
 		return;
-	static_cast<Queue *>(queue)->~Queue();
+	queue->~Queue();
 	rte_free(queue);
+}
+
+/* Sets up queue `qid` on every sub-port that takes settings. */
+template <typename Setup>
+int setup_on_subs(BypassPort &bp, const char *what, uint16_t qid, Setup &&setup)
+{
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		const int ret = call_configured(bp.sub[p], setup);
+		if (ret < 0 && ret != -ENODEV) {
+			BYPASS_LOG(ERR,
+				   "port %u: %s queue %u setup failed on the %s sub-port %u: %s",
+				   bp.dev->data->port_id, what, qid, path_name(p),
+				   bp.sub[p].port.load(), rte_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* One past the highest queue set up. */
+template <typename Array> uint16_t used(const Array &queues)
+{
+	uint16_t n = queues.size();
+	while (n > 0 && queues[n - 1] == nullptr)
+		n--;
+	return n;
+}
+
+void rx_release_locked(BypassPort &bp, uint16_t qid)
+{
+	RxQueue *rxq;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		rxq = bp.queues.rx[qid];
+		bp.queues.rx[qid] = nullptr;
+		bp.queues.nb_rx = used(bp.queues.rx);
+	}
+	bp.dev->data->rx_queues[qid] = nullptr;
+	bp.journal.forget_rx_queue(qid);
+	queue_free(rxq);
+}
+
+void tx_release_locked(BypassPort &bp, uint16_t qid)
+{
+	TxQueue *txq;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		txq = bp.queues.tx[qid];
+		bp.queues.tx[qid] = nullptr;
+		bp.queues.nb_tx = used(bp.queues.tx);
+	}
+	bp.dev->data->tx_queues[qid] = nullptr;
+	bp.journal.forget_tx_queue(qid);
+	queue_free(txq);
 }
 
 } // namespace
@@ -37,25 +87,20 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		   const rte_eth_rxconf *conf, rte_mempool *mp) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		if (!bp.sub[p].present())
-			continue;
-		int ret =
-		    rte_eth_rx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf, mp);
-		if (ret < 0) {
-			BYPASS_LOG(ERR, "port %u: rx queue %u setup failed on %s port %u: %s",
-				   dev->data->port_id, qid, path_name(p), bp.sub[p].port_id(),
-				   rte_strerror(-ret));
-			return ret;
-		}
-	}
-	auto *rxq = queue_new<RxQueue>("bypass_rxq", socket);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	int ret = setup_on_subs(bp, "rx", qid, [&](uint16_t port) {
+		return rte_eth_rx_queue_setup(port, qid, nb_desc, socket, conf, mp);
+	});
+	if (ret < 0)
+		return ret;
+	auto *rxq = queue_new<RxQueue>(socket, dev->data->port_id, qid, &bp.fast);
 	if (rxq == nullptr)
 		return -ENOMEM;
-	rxq->fast = &bp.fast;
-	rxq->port_id = dev->data->port_id;
-	rxq->queue_id = qid;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		bp.queues.rx[qid] = rxq;
+		bp.queues.nb_rx = used(bp.queues.rx);
+	}
 	dev->data->rx_queues[qid] = rxq;
 	bp.journal.record_rx_queue(qid, nb_desc, socket, conf, mp);
 	return 0;
@@ -65,91 +110,90 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		   const rte_eth_txconf *conf) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		if (!bp.sub[p].present())
-			continue;
-		int ret = rte_eth_tx_queue_setup(bp.sub[p].port_id(), qid, nb_desc, socket, conf);
-		if (ret < 0) {
-			BYPASS_LOG(ERR, "port %u: tx queue %u setup failed on %s port %u: %s",
-				   dev->data->port_id, qid, path_name(p), bp.sub[p].port_id(),
-				   rte_strerror(-ret));
-			return ret;
-		}
-	}
-	auto *txq = queue_new<TxQueue>("bypass_txq", socket);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	int ret = setup_on_subs(bp, "tx", qid, [&](uint16_t port) {
+		return rte_eth_tx_queue_setup(port, qid, nb_desc, socket, conf);
+	});
+	if (ret < 0)
+		return ret;
+	auto *txq = queue_new<TxQueue>(socket, qid, &bp.fast);
 	if (txq == nullptr)
 		return -ENOMEM;
-	txq->fast = &bp.fast;
-	txq->queue_id = qid;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		bp.queues.tx[qid] = txq;
+		bp.queues.nb_tx = used(bp.queues.tx);
+	}
 	dev->data->tx_queues[qid] = txq;
 	bp.journal.record_tx_queue(qid, nb_desc, socket, conf);
 	return 0;
 }
 
+/* ethdev releases queues inside configure and queue setup, before the
+ * driver's op and without it: the queue leaves the driver's table first. */
 void rx_queue_release(rte_eth_dev *dev, uint16_t qid) noexcept
 {
-	queue_free<RxQueue>(dev->data->rx_queues[qid]);
-	dev->data->rx_queues[qid] = nullptr;
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	rx_release_locked(bp, qid);
 }
 
 void tx_queue_release(rte_eth_dev *dev, uint16_t qid) noexcept
 {
-	queue_free<TxQueue>(dev->data->tx_queues[qid]);
-	dev->data->tx_queues[qid] = nullptr;
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	tx_release_locked(bp, qid);
 }
 
-void queues_release(rte_eth_dev *dev)
+void queues_release(BypassPort &bp)
 {
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		rx_queue_release(dev, q);
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		tx_queue_release(dev, q);
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++)
+		rx_release_locked(bp, q);
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++)
+		tx_release_locked(bp, q);
 }
 
 /* A PMD may pick its burst functions in its own dev_start, so this runs
  * after the sub-port started, and before the path is enabled in FastState;
- * clearing runs after the path was disabled and the queues quiesced. */
-void queues_bind(rte_eth_dev *dev, unsigned path)
+ * unbinding runs after the path was disabled and the queues quiesced. */
+void queues_bind(BypassPort &bp, unsigned path, uint16_t port)
 {
-	BypassPort &bp = port_of(dev);
-	const SubPort &sp = bp.sub[path];
-	const rte_eth_dev *sub =
-	    sp.present() && sp.started ? &rte_eth_devices[sp.port_id()] : nullptr;
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-		auto *rxq = static_cast<RxQueue *>(dev->data->rx_queues[q]);
-		if (rxq != nullptr)
-			rxq->sub[path] = sub != nullptr
-					     ? SubRxq{sub->rx_pkt_burst, sub->data->rx_queues[q]}
+	const rte_eth_dev &sub = rte_eth_devices[port];
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++) {
+		if (RxQueue *rxq = bp.queues.rx[q])
+			rxq->sub[path] = q < sub.data->nb_rx_queues
+					     ? SubRxq{sub.rx_pkt_burst, sub.data->rx_queues[q]}
 					     : SubRxq{};
 	}
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
-		auto *txq = static_cast<TxQueue *>(dev->data->tx_queues[q]);
-		if (txq != nullptr)
-			txq->sub[path] = sub != nullptr
-					     ? SubTxq{sub->tx_pkt_burst, sub->tx_pkt_prepare,
-						      sub->data->tx_queues[q]}
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
+		if (TxQueue *txq = bp.queues.tx[q])
+			txq->sub[path] = q < sub.data->nb_tx_queues
+					     ? SubTxq{sub.tx_pkt_burst, sub.tx_pkt_prepare,
+						      sub.data->tx_queues[q]}
 					     : SubTxq{};
 	}
 }
 
-bool queues_quiesce(BypassPort &bp)
+void queues_unbind(BypassPort &bp, unsigned path)
 {
-	rte_eth_dev *dev = bp.dev;
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++) {
+		if (RxQueue *rxq = bp.queues.rx[q])
+			rxq->sub[path] = SubRxq{};
+	}
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
+		if (TxQueue *txq = bp.queues.tx[q])
+			txq->sub[path] = SubTxq{};
+	}
+}
+
+bool queues_quiesce(BypassPort &bp, std::chrono::milliseconds bound)
+{
 	std::vector<const QsReader *> readers;
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-		auto *rxq = static_cast<const RxQueue *>(dev->data->rx_queues[q]);
-		readers.push_back(rxq != nullptr ? &rxq->qs : nullptr);
-	}
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++) {
-		auto *txq = static_cast<const TxQueue *>(dev->data->tx_queues[q]);
-		readers.push_back(txq != nullptr ? &txq->qs : nullptr);
-	}
-	if (qs_synchronize(readers.data(), readers.size(), QUIESCE_BOUND))
-		return true;
-	BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms", dev->data->port_id,
-		   static_cast<long long>(QUIESCE_BOUND.count()));
-	return false;
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++)
+		readers.push_back(bp.queues.rx[q] != nullptr ? &bp.queues.rx[q]->qs : nullptr);
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++)
+		readers.push_back(bp.queues.tx[q] != nullptr ? &bp.queues.tx[q]->qs : nullptr);
+	return qs_synchronize(readers.data(), readers.size(), bound);
 }
 
 } // namespace bypass

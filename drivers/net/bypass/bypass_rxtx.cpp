@@ -5,12 +5,22 @@
  * control path changes is read from FastState with acquire loads, and every
  * burst is bracketed by QsReader enter/leave (two plain stores to the
  * queue's own line) so the control path knows when a sub-port it switched
- * away from is no longer in use. No lock, no fence, no atomic
- * read-modify-write, no allocation.
+ * away from is no longer in use. No lock, no atomic read-modify-write, no
+ * allocation.
  */
 #include "bypass_private.h"
 
 namespace bypass {
+
+uint16_t no_rx(void *, rte_mbuf **, uint16_t)
+{
+	return 0;
+}
+
+uint16_t no_tx(void *, rte_mbuf **, uint16_t)
+{
+	return 0;
+}
 
 uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
@@ -35,25 +45,60 @@ uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+namespace {
+
+/* Prepares `pkts` for `path`, as the application's tx_prepare would have
+ * had it been called after the switch: virtio inserts VLAN tags and fixes
+ * TSO checksums only in its prepare. Preparing again is harmless: each
+ * PMD's prepare recomputes what it sets. */
+__rte_noinline uint16_t prepare_for(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+{
+	const SubTxq &sub = txq->sub[path];
+	txq->prepared = path;
+	return sub.prepare != nullptr ? sub.prepare(sub.queue, pkts, n) : n;
+}
+
+/* The path took less than it was given. If tx moved meanwhile (the VF is
+ * going away or lost its link), the rest goes to where tx is now, so that
+ * it is not left to an application that may drop it; otherwise the path
+ * is simply full and the rest stays with the caller. */
+__rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+{
+	const unsigned now = txq->fast->tx_path.load(std::memory_order_acquire);
+	if (now == path)
+		return 0;
+	if (txq->prepared != NOT_PREPARED)
+		n = prepare_for(txq, now, pkts, n);
+	const SubTxq &sub = txq->sub[now];
+	return sub.burst(sub.queue, pkts, n);
+}
+
+} // namespace
+
 uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
 	txq->qs.enter();
-	const SubTxq &sub = txq->sub[txq->fast->tx_path.load(std::memory_order_acquire)];
-	const uint16_t sent = sub.burst(sub.queue, pkts, n);
+	const unsigned path = txq->fast->tx_path.load(std::memory_order_acquire);
+	uint16_t ready = n;
+	if (unlikely(txq->prepared != NOT_PREPARED && txq->prepared != path))
+		ready = prepare_for(txq, path, pkts, n);
+	const SubTxq &sub = txq->sub[path];
+	uint16_t sent = sub.burst(sub.queue, pkts, ready);
+	if (unlikely(sent < ready))
+		sent += tx_rest(txq, path, pkts + sent, ready - sent);
 	txq->qs.leave();
 	return sent;
 }
 
-/* Prepares for the path the packets are most likely to leave by; the
- * offload requirements of both sub-ports are the intersection advertised
- * in dev_infos_get, so either path accepts what the other prepared. */
+/* Prepares for the path tx is on now; tx_burst prepares again should it
+ * have moved by the time the packets are sent. */
 uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
 	txq->qs.enter();
-	const SubTxq &sub = txq->sub[txq->fast->tx_path.load(std::memory_order_acquire)];
-	const uint16_t ok = sub.prepare != nullptr ? sub.prepare(sub.queue, pkts, n) : n;
+	const uint16_t ok =
+	    prepare_for(txq, txq->fast->tx_path.load(std::memory_order_acquire), pkts, n);
 	txq->qs.leave();
 	return ok;
 }

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Statistics: per path, the counters of the present sub-port plus those of
- * every sub-port that was on that path before (folded when it left), so
- * totals never go backwards across a removal, a re-attach or a new port id.
+ * Statistics: per path, the counters of the port on it plus those of every
+ * port that was on it before, so totals never go backwards across a
+ * removal, a re-attach, a new port id or a sub-port resetting its own
+ * counters. Reading them never waits for the control path: a sub-port
+ * being configured or released is not read, and its last reading counts.
  * xstats have fixed names and ids, whatever sub-ports are present.
  */
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 #include "bypass_private.h"
 
 namespace bypass {
 
 namespace {
+
+static_assert(sizeof(rte_eth_stats) % sizeof(uint64_t) == 0, "rte_eth_stats is all uint64_t");
 
 struct Counter {
 	const char *name;
@@ -30,6 +35,18 @@ constexpr Counter PATH_COUNTERS[] = {
     {"rx_mbuf_allocation_errors", &rte_eth_stats::rx_nombuf},
 };
 
+/* Per-path counters of the driver itself. */
+struct PathEvent {
+	const char *name;
+	std::array<std::atomic<uint64_t>, PATH_COUNT> BypassPort::*field;
+};
+
+constexpr PathEvent PATH_EVENTS[] = {
+    {"attaches", &BypassPort::attaches},
+    {"attach_giveups", &BypassPort::giveups},
+    {"replay_items_skipped", &BypassPort::replay_skipped},
+};
+
 struct PortCounter {
 	const char *name;
 	std::atomic<uint64_t> BypassPort::*field;
@@ -37,71 +54,120 @@ struct PortCounter {
 
 constexpr PortCounter PORT_COUNTERS[] = {
     {"tx_path_switches", &BypassPort::tx_switches},
-    {"active_attaches", &BypassPort::reattaches},
     {"last_switch_us", &BypassPort::last_switch_us},
     {"last_reattach_us", &BypassPort::last_reattach_us},
 };
 
-constexpr unsigned N_XSTATS = PATH_COUNT * RTE_DIM(PATH_COUNTERS) + RTE_DIM(PORT_COUNTERS);
+constexpr unsigned N_XSTATS =
+    PATH_COUNT * (RTE_DIM(PATH_COUNTERS) + RTE_DIM(PATH_EVENTS)) + RTE_DIM(PORT_COUNTERS);
 
-/* Counters only grow, but a sub-port's own reset must not make the sum
- * shrink: add field by field. */
-void add(rte_eth_stats &sum, const rte_eth_stats &s)
+StatFields fields_of(const rte_eth_stats &s)
 {
-	for (const Counter &c : PATH_COUNTERS)
-		sum.*c.field += s.*c.field;
-	for (unsigned q = 0; q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
-		sum.q_ipackets[q] += s.q_ipackets[q];
-		sum.q_opackets[q] += s.q_opackets[q];
-		sum.q_ibytes[q] += s.q_ibytes[q];
-		sum.q_obytes[q] += s.q_obytes[q];
-		sum.q_errors[q] += s.q_errors[q];
-	}
+	StatFields f;
+	memcpy(f.data(), &s, sizeof(s));
+	return f;
 }
 
-/* One path's total. Caller holds ctl_lock. */
-rte_eth_stats path_stats(BypassPort &bp, unsigned path)
+rte_eth_stats stats_of(const StatFields &f)
 {
-	rte_eth_stats total = bp.folded.path[path];
-	const SubPort &sub = bp.sub[path];
-	rte_eth_stats now{};
-	if (sub.present() && rte_eth_stats_get(sub.port_id(), &now) == 0) {
-		bp.folded.last_seen[path] = now;
-		add(total, now);
+	rte_eth_stats s;
+	memcpy(&s, f.data(), sizeof(s));
+	return s;
+}
+
+/* A new reading of the path's current port; a counter lower than before
+ * means the port reset it, and what it had counted stays in `base`. */
+void observe(PathCounters &c, const StatFields &now)
+{
+	for (size_t i = 0; i < now.size(); i++) {
+		if (now[i] < c.last[i]) {
+			c.base[i] += c.last[i] - c.offset[i];
+			c.offset[i] = 0;
+		}
 	}
-	return total;
+	c.last = now;
+}
+
+StatFields total(const PathCounters &c)
+{
+	StatFields t;
+	for (size_t i = 0; i < t.size(); i++)
+		t[i] = c.base[i] + c.last[i] - c.offset[i];
+	return t;
+}
+
+/* One path's total, read afresh unless its port is busy with the
+ * control path. */
+StatFields path_stats(BypassPort &bp, unsigned path)
+{
+	SubPort &sub = bp.sub[path];
+	std::unique_lock<std::mutex> call(sub.call, std::try_to_lock);
+	rte_eth_stats now{};
+	bool fresh = false;
+	if (call.owns_lock()) {
+		const uint16_t port = sub.port.load();
+		const SubState s = sub.state.load();
+		fresh = port != RTE_MAX_ETHPORTS &&
+			(takes_settings(sub) || s == SubState::LEAVING) &&
+			rte_eth_stats_get(port, &now) == 0;
+	}
+	std::lock_guard<std::mutex> report(bp.report_lock);
+	PathCounters &c = bp.counters[path];
+	if (fresh)
+		observe(c, fields_of(now));
+	return total(c);
 }
 
 } // namespace
 
-void stats_fold(BypassPort &bp, unsigned path, bool readable)
+void counters_join(BypassPort &bp, unsigned path, const rte_eth_stats &now)
 {
-	rte_eth_stats last = bp.folded.last_seen[path];
-	if (readable)
-		rte_eth_stats_get(bp.sub[path].port_id(), &last);
-	add(bp.folded.path[path], last);
-	bp.folded.last_seen[path] = rte_eth_stats{};
+	std::lock_guard<std::mutex> report(bp.report_lock);
+	PathCounters &c = bp.counters[path];
+	c.offset = c.last = fields_of(now);
+}
+
+void counters_leave(BypassPort &bp, unsigned path, const rte_eth_stats *now)
+{
+	std::lock_guard<std::mutex> report(bp.report_lock);
+	PathCounters &c = bp.counters[path];
+	if (now != nullptr)
+		observe(c, fields_of(*now));
+	c.base = total(c);
+	c.offset = c.last = StatFields{};
 }
 
 int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	*stats = rte_eth_stats{};
-	for (unsigned p = 0; p < PATH_COUNT; p++)
-		add(*stats, path_stats(bp, p));
+	StatFields sum{};
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		const StatFields f = path_stats(bp, p);
+		for (size_t i = 0; i < sum.size(); i++)
+			sum[i] += f[i];
+	}
+	*stats = stats_of(sum);
 	return 0;
 }
 
 int stats_reset(rte_eth_dev *dev) noexcept
 {
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
-	for (const SubPort &sub : bp.sub) {
-		if (sub.present())
-			rte_eth_stats_reset(sub.port_id());
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		SubPort &sub = bp.sub[p];
+		std::lock_guard<std::mutex> call(sub.call);
+		const uint16_t port = sub.port.load();
+		rte_eth_stats now{};
+		if (port != RTE_MAX_ETHPORTS) {
+			/* A port that cannot reset starts from what it has. */
+			rte_eth_stats_reset(port);
+			rte_eth_stats_get(port, &now);
+		}
+		std::lock_guard<std::mutex> report(bp.report_lock);
+		PathCounters &c = bp.counters[p];
+		c.base = StatFields{};
+		c.offset = c.last = fields_of(now);
 	}
-	bp.folded = FoldedStats{};
 	return 0;
 }
 
@@ -114,6 +180,9 @@ int xstats_get_names(rte_eth_dev *, rte_eth_xstat_name *names, unsigned size) no
 		for (const Counter &c : PATH_COUNTERS)
 			snprintf(names[i++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s_%s", path_name(p),
 				 c.name);
+		for (const PathEvent &e : PATH_EVENTS)
+			snprintf(names[i++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s_%s", path_name(p),
+				 e.name);
 	}
 	for (const PortCounter &c : PORT_COUNTERS)
 		snprintf(names[i++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s", c.name);
@@ -125,12 +194,15 @@ int xstats_get(rte_eth_dev *dev, rte_eth_xstat *xstats, unsigned n) noexcept
 	if (xstats == nullptr || n < N_XSTATS)
 		return N_XSTATS;
 	BypassPort &bp = port_of(dev);
-	std::lock_guard<std::recursive_mutex> lock(bp.ctl_lock);
 	unsigned i = 0;
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		const rte_eth_stats s = path_stats(bp, p);
+		const rte_eth_stats s = stats_of(path_stats(bp, p));
 		for (const Counter &c : PATH_COUNTERS) {
 			xstats[i] = {i, s.*c.field};
+			i++;
+		}
+		for (const PathEvent &e : PATH_EVENTS) {
+			xstats[i] = {i, (bp.*e.field)[p].load()};
 			i++;
 		}
 	}

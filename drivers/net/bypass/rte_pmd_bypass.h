@@ -8,6 +8,7 @@
  * to hold tx on the backup (virtio) sub-port for a maintenance window.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -16,17 +17,26 @@ extern "C" {
 
 /** Why tx is on the path it is on. */
 enum rte_pmd_bypass_reason {
-	RTE_PMD_BYPASS_REASON_ACTIVE_UP = 0,   /**< on the active: started, link up */
-	RTE_PMD_BYPASS_REASON_NO_ACTIVE = 1,   /**< backup: no active sub-port attached */
-	RTE_PMD_BYPASS_REASON_ACTIVE_DOWN = 2, /**< backup: active attached, link down */
-	RTE_PMD_BYPASS_REASON_REMOVING = 3,    /**< backup: active being released */
-	RTE_PMD_BYPASS_REASON_FORCED = 4,      /**< backup: rte_pmd_bypass_force_backup() */
-	RTE_PMD_BYPASS_REASON_STOPPED = 5,     /**< the bypass port is stopped */
+	RTE_PMD_BYPASS_REASON_ACTIVE_UP = 0,	   /**< on the active: started, link up */
+	RTE_PMD_BYPASS_REASON_NO_ACTIVE = 1,	   /**< backup: no active sub-port attached */
+	RTE_PMD_BYPASS_REASON_ACTIVE_DOWN = 2,	   /**< backup: active attached, link down */
+	RTE_PMD_BYPASS_REASON_REMOVING = 3,	   /**< backup: active being released */
+	RTE_PMD_BYPASS_REASON_FORCED = 4,	   /**< backup: rte_pmd_bypass_force_backup() */
+	RTE_PMD_BYPASS_REASON_STOPPED = 5,	   /**< the bypass port is stopped */
+	RTE_PMD_BYPASS_REASON_NO_BACKUP = 6,	   /**< active, link down or held: no backup left */
+	RTE_PMD_BYPASS_REASON_NO_PATH = 7,	   /**< neither sub-port can transmit */
+	RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE = 8, /**< backup: the active was given up on */
+};
+
+/** The two paths of a bypass port. */
+enum rte_pmd_bypass_path {
+	RTE_PMD_BYPASS_PATH_BACKUP = 0, /**< the virtio sub-port */
+	RTE_PMD_BYPASS_PATH_ACTIVE = 1, /**< the VF */
 };
 
 /** A bypass port's paths. */
 struct rte_pmd_bypass_state {
-	uint16_t backup_port;		   /**< the backup sub-port */
+	uint16_t backup_port;		   /**< the backup sub-port, RTE_MAX_ETHPORTS if none */
 	uint16_t active_port;		   /**< the active sub-port, RTE_MAX_ETHPORTS if none */
 	int on_active;			   /**< 1 while tx goes to the active sub-port */
 	enum rte_pmd_bypass_reason reason; /**< why */
@@ -44,6 +54,19 @@ int rte_pmd_bypass_state_get(uint16_t port_id, struct rte_pmd_bypass_state *stat
  * @return 0, or -ENODEV if port_id is not a bypass port.
  */
 int rte_pmd_bypass_force_backup(uint16_t port_id, int on);
+
+/**
+ * Why net_bypass gave up on the last port offered for a path (one that
+ * cannot take the port's configuration, or refused a setting for good):
+ * the port stays owned and unused until it is removed.
+ * @param reason
+ *   Filled with a one-line reason, or "" (may be NULL).
+ * @return 1 if it gave up (the port's current sub-port for that path, if
+ *   any, is not that port), 0 if not, -ENODEV if port_id is not a bypass
+ *   port, -EINVAL for a bad path.
+ */
+int rte_pmd_bypass_giveup_get(uint16_t port_id, enum rte_pmd_bypass_path path, char *reason,
+			      size_t size);
 
 /** A short text for a reason, for logs. */
 const char *rte_pmd_bypass_reason_str(enum rte_pmd_bypass_reason reason);

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RSS across sub-ports whose tables and keys differ in size (virtio: 128
+ * entries and 40 bytes, an iavf VF: 64 and 52). The port advertises the
+ * smaller of each; what the application sets is fitted to each sub-port:
+ * - a RETA of S entries is repeated over a table of T (T a multiple of S
+ *   for the powers of two NICs use): entry j gets the application's entry
+ *   j mod S, so a hash picks the same queue through either table;
+ * - a key of L bytes is repeated up to a longer key size: the Toeplitz
+ *   hash of an input of n bytes reads only its first n + 4 key bytes, 40
+ *   for the longest tuple RSS hashes (IPv6 and ports, 36 bytes), so the
+ *   bytes beyond the application's do not change a hash.
+ */
+#include <algorithm>
+
+#include "bypass/log.h"
+#include "bypass_mirror.h"
+#include "bypass_private.h"
+
+namespace bypass {
+
+namespace {
+
+size_t groups(uint16_t size)
+{
+	return (size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE;
+}
+
+int info_of(uint16_t port, rte_eth_dev_info &info)
+{
+	return rte_eth_dev_info_get(port, &info);
+}
+
+/* The sub-port RSS queries are answered from: the backup, else the VF. */
+template <typename Fn> int query_one(BypassPort &bp, Fn &&fn)
+{
+	int ret = -ENODEV;
+	for (unsigned p = 0; p < PATH_COUNT && ret == -ENODEV; p++)
+		ret = call_configured(bp.sub[p], fn);
+	return ret;
+}
+
+} // namespace
+
+std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *conf,
+					       uint16_t app_size, uint16_t size)
+{
+	std::vector<rte_eth_rss_reta_entry64> out(groups(size));
+	for (unsigned j = 0; j < size && app_size != 0; j++) {
+		const unsigned i = j % app_size;
+		const rte_eth_rss_reta_entry64 &from = conf[i / RTE_ETH_RETA_GROUP_SIZE];
+		const unsigned bit = i % RTE_ETH_RETA_GROUP_SIZE;
+		if (from.mask & (1ULL << bit)) {
+			rte_eth_rss_reta_entry64 &to = out[j / RTE_ETH_RETA_GROUP_SIZE];
+			to.mask |= 1ULL << (j % RTE_ETH_RETA_GROUP_SIZE);
+			to.reta[j % RTE_ETH_RETA_GROUP_SIZE] = from.reta[bit];
+		}
+	}
+	return out;
+}
+
+std::vector<uint8_t> rss_key_for(const uint8_t *key, size_t len, size_t size)
+{
+	if (size <= len || len == 0) /* size 0: the sub-port states none */
+		return std::vector<uint8_t>(key, key + len);
+	std::vector<uint8_t> out(size);
+	for (size_t i = 0; i < size; i++)
+		out[i] = key[i % len];
+	return out;
+}
+
+int apply_reta(uint16_t port, const rte_eth_rss_reta_entry64 *conf, uint16_t app_size)
+{
+	rte_eth_dev_info info;
+	int ret = info_of(port, info);
+	if (ret < 0)
+		return ret;
+	if (info.reta_size == 0)
+		return -ENOTSUP;
+	auto table = reta_for(conf, app_size, info.reta_size);
+	return rte_eth_dev_rss_reta_update(port, table.data(), info.reta_size);
+}
+
+int apply_rss_hash(uint16_t port, const rte_eth_rss_conf &conf)
+{
+	rte_eth_dev_info info;
+	int ret = info_of(port, info);
+	if (ret < 0)
+		return ret;
+	rte_eth_rss_conf c = conf;
+	std::vector<uint8_t> key;
+	if (conf.rss_key != nullptr && conf.rss_key_len != 0) {
+		if (info.hash_key_size != 0 && conf.rss_key_len > info.hash_key_size)
+			return -EINVAL;
+		key = rss_key_for(conf.rss_key, conf.rss_key_len, info.hash_key_size);
+		c.rss_key = key.data();
+		c.rss_key_len = static_cast<uint8_t>(key.size());
+	}
+	return rte_eth_dev_rss_hash_update(port, &c);
+}
+
+int reta_update(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
+{
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	const int ret = mirror_locked(bp, "RETA update",
+				      [&](uint16_t port) { return apply_reta(port, conf, size); });
+	if (ret == 0)
+		bp.journal.record_reta(conf, size);
+	return ret;
+}
+
+int reta_query(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept
+{
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	return query_one(bp, [&](uint16_t port) {
+		rte_eth_dev_info info;
+		int ret = info_of(port, info);
+		if (ret < 0)
+			return ret;
+		/* The sub-port's table repeats the application's. */
+		std::vector<rte_eth_rss_reta_entry64> table(groups(info.reta_size));
+		for (auto &g : table)
+			g.mask = UINT64_MAX;
+		ret = rte_eth_dev_rss_reta_query(port, table.data(), info.reta_size);
+		for (unsigned i = 0; ret == 0 && i < size && i < info.reta_size; i++) {
+			rte_eth_rss_reta_entry64 &to = conf[i / RTE_ETH_RETA_GROUP_SIZE];
+			const unsigned bit = i % RTE_ETH_RETA_GROUP_SIZE;
+			if (to.mask & (1ULL << bit))
+				to.reta[bit] = table[i / RTE_ETH_RETA_GROUP_SIZE].reta[bit];
+		}
+		return ret;
+	});
+}
+
+int rss_hash_update(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
+{
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	const int ret = mirror_locked(bp, "RSS hash update",
+				      [&](uint16_t port) { return apply_rss_hash(port, *conf); });
+	if (ret == 0)
+		bp.journal.record_rss_hash(*conf);
+	return ret;
+}
+
+int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept
+{
+	BypassPort &bp = port_of(dev);
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	return query_one(bp, [&](uint16_t port) {
+		/* The sub-port's key may be longer than the caller's buffer. */
+		uint8_t key[UINT8_MAX];
+		rte_eth_rss_conf c{};
+		c.rss_key = conf->rss_key != nullptr ? key : nullptr;
+		c.rss_key_len = sizeof(key);
+		const int ret = rte_eth_dev_rss_hash_conf_get(port, &c);
+		if (ret == 0 && conf->rss_key != nullptr) {
+			/* The caller's buffer holds the advertised key size (a
+			 * sub-port that states none writes the usual 40). */
+			uint8_t len;
+			{
+				std::lock_guard<std::mutex> report(bp.report_lock);
+				len = bp.advertised.hash_key_size;
+			}
+			if (len == 0)
+				len = 40;
+			len = std::min(len, c.rss_key_len);
+			std::copy(key, key + len, conf->rss_key);
+			conf->rss_key_len = len;
+		}
+		conf->rss_hf = c.rss_hf;
+		return ret;
+	});
+}
+
+} // namespace bypass
