@@ -20,13 +20,6 @@ using namespace bypass_test;
 
 namespace {
 
-rte_pmd_bypass_state state_of(uint16_t port)
-{
-	rte_pmd_bypass_state s{};
-	EXPECT_EQ(rte_pmd_bypass_state_get(port, &s), 0);
-	return s;
-}
-
 class HotPlug : public StartedBypass {
 protected:
 	void SetUp() override
@@ -47,20 +40,14 @@ protected:
 	bool wait_active(uint16_t vf)
 	{
 		return wait_until([&] {
-			const auto s = state_of(port());
+			const auto s = bypass_state(port());
 			return s.on_active && s.active_port == vf;
 		});
 	}
 	bool wait_released()
 	{
-		return wait_until([&] { return state_of(port()).active_port == RTE_MAX_ETHPORTS; });
+		return wait_until([&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; });
 	}
-	/* What a PMD does when its device is about to be unplugged. */
-	static void raise_rmv(uint16_t vf)
-	{
-		rte_eth_dev_callback_process(&rte_eth_devices[vf], RTE_ETH_EVENT_INTR_RMV, nullptr);
-	}
-
 	RingPort backup_{unique("bk")};
 	std::optional<RingPort> vf_{std::in_place, unique("vf")};
 	std::optional<RingPort> vf2_;
@@ -72,7 +59,7 @@ TEST_F(HotPlug, RmvEventMovesTxToTheBackupAtOnceAndReleasesTheVf)
 	raise_rmv(vf);
 	/* Synchronously, in the event handler: no burst after this goes to the
 	 * VF. The control thread may have released it already. */
-	const rte_pmd_bypass_state s = state_of(port());
+	const rte_pmd_bypass_state s = bypass_state(port());
 	EXPECT_FALSE(s.on_active);
 	EXPECT_TRUE(s.reason == RTE_PMD_BYPASS_REASON_REMOVING ||
 		    s.reason == RTE_PMD_BYPASS_REASON_NO_ACTIVE)
@@ -80,7 +67,7 @@ TEST_F(HotPlug, RmvEventMovesTxToTheBackupAtOnceAndReleasesTheVf)
 
 	ASSERT_TRUE(wait_released());
 	EXPECT_FALSE(rte_eth_dev_is_valid_port(vf)) << "the removed VF's port is still there";
-	EXPECT_EQ(state_of(port()).reason, RTE_PMD_BYPASS_REASON_NO_ACTIVE);
+	EXPECT_EQ(bypass_state(port()).reason, RTE_PMD_BYPASS_REASON_NO_ACTIVE);
 	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
 	EXPECT_EQ(backup_.drain_tx().size(), 8u);
 }
@@ -173,8 +160,8 @@ TEST_F(HotPlug, LinkFlapKeepsTheVfAttached)
 	for (int flap = 0; flap < 5; flap++) {
 		ASSERT_EQ(rte_eth_dev_set_link_down(vf), 0);
 		ASSERT_TRUE(wait_until(
-		    [&] { return state_of(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN; }));
-		EXPECT_EQ(state_of(port()).active_port, vf);
+		    [&] { return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN; }));
+		EXPECT_EQ(bypass_state(port()).active_port, vf);
 		ASSERT_EQ(rte_eth_dev_set_link_up(vf), 0);
 		ASSERT_TRUE(wait_active(vf));
 	}
@@ -225,7 +212,7 @@ TEST_F(HotPlug, XstatNamesAndIdsDoNotDependOnTheVf)
 TEST_F(HotPlug, ForcedBackupHoldsTxThereUntilReleased)
 {
 	ASSERT_EQ(rte_pmd_bypass_force_backup(port(), 1), 0);
-	EXPECT_EQ(state_of(port()).reason, RTE_PMD_BYPASS_REASON_FORCED);
+	EXPECT_EQ(bypass_state(port()).reason, RTE_PMD_BYPASS_REASON_FORCED);
 	ASSERT_EQ(bypass_->send(pool_.frames(4)), 4u);
 	EXPECT_EQ(backup_.drain_tx().size(), 4u);
 	ASSERT_EQ(rte_pmd_bypass_force_backup(port(), 0), 0);
@@ -250,16 +237,16 @@ TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
 	rte_eth_conf conf{};
 	conf.intr_conf.lsc = 1;
 	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
-	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	ASSERT_TRUE(wait_until([&] { return bypass_state(bypass.port_id()).on_active; }));
 	/* After rte_eth_dev_start() returned, from the interrupt thread. */
 	ASSERT_TRUE(wait_until([&] { return events.load() == 1; }))
 	    << "the link coming up at start was not announced";
 	const int at_start = events.load();
 
 	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);
-	ASSERT_TRUE(wait_until([&] { return !state_of(bypass.port_id()).on_active; }));
+	ASSERT_TRUE(wait_until([&] { return !bypass_state(bypass.port_id()).on_active; }));
 	ASSERT_EQ(rte_eth_dev_set_link_up(vf.port_id()), 0);
-	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	ASSERT_TRUE(wait_until([&] { return bypass_state(bypass.port_id()).on_active; }));
 	EXPECT_EQ(events.load(), at_start) << "a switch between paths was announced";
 
 	ASSERT_EQ(rte_eth_dev_set_link_down(vf.port_id()), 0);
@@ -277,14 +264,13 @@ TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
 	BypassDev bypass("net_bypass_reprobe", "backup=" + backup + ",active=" + vf);
 	ASSERT_EQ(bypass.probe_result(), 0);
 	ASSERT_EQ(bypass.start(pool), 0);
-	ASSERT_TRUE(wait_until([&] { return state_of(bypass.port_id()).on_active; }));
+	ASSERT_TRUE(wait_until([&] { return bypass_state(bypass.port_id()).on_active; }));
 
 	for (int round = 1; round <= 3; round++) {
-		const uint16_t old_vf = state_of(bypass.port_id()).active_port;
-		rte_eth_dev_callback_process(&rte_eth_devices[old_vf], RTE_ETH_EVENT_INTR_RMV,
-					     nullptr);
+		const uint16_t old_vf = bypass_state(bypass.port_id()).active_port;
+		raise_rmv(old_vf);
 		ASSERT_TRUE(wait_until([&] {
-			const auto s = state_of(bypass.port_id());
+			const auto s = bypass_state(bypass.port_id());
 			return s.on_active && bypass.xstat("active_attaches") == uint64_t(round);
 		})) << "round "
 		    << round;

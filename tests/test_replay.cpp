@@ -29,30 +29,23 @@ rte_ether_addr mac(const char *text)
 	return m;
 }
 
-rte_pmd_bypass_state state_of(uint16_t port)
-{
-	rte_pmd_bypass_state s{};
-	rte_pmd_bypass_state_get(port, &s);
-	return s;
-}
-
 /* Raises the removal interrupt on the current VF and waits until a new
  * one was attached; returns its port id. */
 uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug = {})
 {
 	const uint64_t attaches = bypass.xstat("active_attaches");
-	const uint16_t old = state_of(bypass.port_id()).active_port;
-	rte_eth_dev_callback_process(&rte_eth_devices[old], RTE_ETH_EVENT_INTR_RMV, nullptr);
+	const uint16_t old = bypass_state(bypass.port_id()).active_port;
+	raise_rmv(old);
 	if (plug) {
 		/* Plug the new VF once the old one is gone. (A VF given as
 		 * devargs comes back by itself within a millisecond.) */
 		EXPECT_TRUE(wait_until(
-		    [&] { return state_of(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
+		    [&] { return bypass_state(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
 		plug();
 	}
 	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
 	    << "no new VF was attached";
-	return state_of(bypass.port_id()).active_port;
+	return bypass_state(bypass.port_id()).active_port;
 }
 
 bool has_mac(uint16_t port, const rte_ether_addr &m)

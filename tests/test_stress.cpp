@@ -69,13 +69,6 @@ int rx_loop(void *arg)
 	return 0;
 }
 
-rte_pmd_bypass_state state_of(uint16_t port)
-{
-	rte_pmd_bypass_state s{};
-	rte_pmd_bypass_state_get(port, &s);
-	return s;
-}
-
 int cycles()
 {
 	const char *env = getenv("BYPASS_STRESS_CYCLES");
@@ -107,8 +100,7 @@ void remove_port(uint16_t port, How how)
 {
 	switch (how) {
 	case How::rmv:
-		rte_eth_dev_callback_process(&rte_eth_devices[port], RTE_ETH_EVENT_INTR_RMV,
-					     nullptr);
+		raise_rmv(port);
 		break;
 	case How::dev_remove:
 		rte_dev_remove(rte_eth_devices[port].device);
@@ -137,7 +129,7 @@ protected:
 		in_use_at_start_ = pool_.in_use();
 		ASSERT_EQ(bypass_->start(pool_), 0);
 		port_ = bypass_->port_id();
-		ASSERT_TRUE(wait_until([&] { return state_of(port_).on_active; }));
+		ASSERT_TRUE(wait_until([&] { return bypass_state(port_).on_active; }));
 
 		l_.port = port_;
 		l_.pool = pool_.get();
@@ -173,7 +165,7 @@ protected:
 	bool cycle(rte_pmd_bypass_path path, std::unique_ptr<RingPort> &current, How how)
 	{
 		auto slot = [&] {
-			const auto s = state_of(port_);
+			const auto s = bypass_state(port_);
 			return path == RTE_PMD_BYPASS_PATH_ACTIVE ? s.active_port : s.backup_port;
 		};
 		const std::string attaches =
@@ -209,7 +201,7 @@ protected:
 			    return slot() == current->port_id() &&
 				   bypass_->xstat(attaches.c_str()) > attached &&
 				   (path != RTE_PMD_BYPASS_PATH_ACTIVE ||
-				    state_of(port_).on_active);
+				    bypass_state(port_).on_active);
 		    })) {
 			ADD_FAILURE() << "the new port was not taken after " << how_name(how)
 				      << ", cycle " << done_;
@@ -248,7 +240,7 @@ TEST_F(Stress, BackupRemovedEveryWayAndReaddedWhileTwoLcoresBurst)
 		if (!cycle(RTE_PMD_BYPASS_PATH_BACKUP, backup_, HOWS[i % RTE_DIM(HOWS)]))
 			break;
 		/* Tx stayed on the VF throughout. */
-		EXPECT_TRUE(state_of(port_).on_active) << "cycle " << i;
+		EXPECT_TRUE(bypass_state(port_).on_active) << "cycle " << i;
 	}
 	EXPECT_EQ(done_, n) << "a removal or a re-attach did not complete";
 	EXPECT_GE(bypass_->xstat("backup_attaches"), uint64_t(done_));

@@ -9,6 +9,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_pmd_bypass.h>
 #include <rte_ring.h>
 
 namespace bypass_test {
@@ -92,5 +93,28 @@ int start_port(uint16_t port, const Mempool &pool, uint16_t queues = 1,
 
 /* Every port id RTE_ETH_FOREACH_DEV shows the application. */
 std::vector<uint16_t> visible_ports();
+
+/* rte_pmd_bypass_state_get() of a bypass port. */
+rte_pmd_bypass_state bypass_state(uint16_t port);
+
+/* What a PMD does when its device is about to be unplugged. */
+void raise_rmv(uint16_t port);
+
+/* A net_faulty port (faulty_pmd.h), created through the vdev bus and
+ * removed on destruction if it is still there. */
+class FaultyPort {
+public:
+	FaultyPort(const std::string &name, const std::string &args);
+	~FaultyPort();
+	FaultyPort(const FaultyPort &) = delete;
+	FaultyPort &operator=(const FaultyPort &) = delete;
+
+	const std::string &name() const { return name_; }
+	uint16_t port_id() const { return port_id_; }
+
+private:
+	std::string name_;
+	uint16_t port_id_ = RTE_MAX_ETHPORTS;
+};
 
 } // namespace bypass_test

@@ -99,8 +99,8 @@ void Pairing::on_port_new(uint16_t port)
 
 void Pairing::consider(uint16_t port, unsigned tries)
 {
-	if (rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED) {
-		/* NEW comes before ethdev marks the port attached. */
+	if (!probe_done(port)) {
+		/* NEW comes before the port's probe is done. */
 		if (tries < ATTACH_TRIES)
 			ctl_.post_after(ATTACH_RETRY,
 					[this, port, tries] { consider(port, tries + 1); });

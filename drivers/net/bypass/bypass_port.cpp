@@ -27,6 +27,13 @@ const char *driver_of(uint16_t port)
 	return device != nullptr && device->driver != nullptr ? device->driver->name : "";
 }
 
+bool probe_done(uint16_t port)
+{
+	const rte_eth_dev &dev = rte_eth_devices[port];
+	return dev.state == RTE_ETH_DEV_ATTACHED && dev.device != nullptr &&
+	       dev.device->driver != nullptr;
+}
+
 bool is_virtio_driver(const char *driver)
 {
 	return strcmp(driver, "net_virtio") == 0 || strcmp(driver, "net_virtio_user") == 0;

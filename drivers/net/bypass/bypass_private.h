@@ -258,6 +258,10 @@ inline BypassPort &port_of(rte_eth_dev *dev)
 /* bypass_port.cpp */
 /* The driver of a port, from its device: no call into the port's ops. */
 const char *driver_of(uint16_t port);
+/* Whether a port that raised NEW is done probing: ethdev marks it
+ * attached after NEW, but the bus sets its device's driver, which
+ * rte_eth_dev_info_get() reads, only once the whole probe returned. */
+bool probe_done(uint16_t port);
 bool is_virtio_driver(const char *driver);
 std::string mac_str(const rte_ether_addr &mac);
 /* Completes a port whose sub-ports are claimed and publishes it. */

@@ -28,7 +28,7 @@ namespace {
 
 constexpr unsigned ATTACH_TRIES = 5;
 constexpr std::chrono::milliseconds ATTACH_RETRY{100};
-/* The port's probe raises NEW before ethdev marks it attached. */
+/* The port's probe raises NEW before it is done: see probe_done(). */
 constexpr std::chrono::microseconds ATTACH_WAIT{100};
 
 /* The outcome of a replay: error 0, or the failing step and whether it
@@ -254,7 +254,7 @@ void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
 	SubPort &sub = bp.sub[path];
 	if (sub.port.load() != port || sub.state.load() != SubState::CLAIMED)
 		return; /* it went away meanwhile */
-	if (rte_eth_devices[port].state != RTE_ETH_DEV_ATTACHED) {
+	if (!probe_done(port)) {
 		bp.ctl.post_after(ATTACH_WAIT,
 				  [&bp, path, port, t0] { attach_task(bp, path, port, t0); });
 		return;

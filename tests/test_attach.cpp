@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A port offered as the new VF that cannot take what the application
+ * configured, or refuses a setting that cannot be skipped, is given up on
+ * once, with a reason the application can read, instead of being retried
+ * forever or used without it; what the bypass port advertises does not
+ * change for it. The sub-ports are net_faulty ports (faulty_pmd.h), whose
+ * capabilities and failures the test sets. */
+#include <algorithm>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <rte_pmd_bypass.h>
+
+#include "common/backend.h"
+#include "common/eal.h"
+#include "common/faulty_pmd.h"
+#include "common/log_capture.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string MAC = "02:00:00:00:0a:77";
+
+class Attach : public testing::Test {
+protected:
+	/* Starts a bypass port with `queues` queue pairs over two net_faulty
+	 * ports made with `args`. */
+	void start(const std::string &args, uint16_t queues, const rte_eth_conf &conf = {})
+	{
+		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC + "," + args);
+		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC + "," + args);
+		bypass_.emplace("net_bypass_attach",
+				"backup=" + backup_->name() + ",active=" + vf_->name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		ASSERT_EQ(bypass_->start(pool_, queues, conf), 0);
+		ASSERT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }));
+		ASSERT_EQ(rte_eth_dev_info_get(port(), &info_before_), 0);
+	}
+	uint16_t port() const { return bypass_->port_id(); }
+
+	/* Removes the VF and offers `args` in its place; returns its port id
+	 * once it is claimed. */
+	uint16_t replace_vf(const std::string &args)
+	{
+		raise_rmv(vf_->port_id());
+		EXPECT_TRUE(
+		    wait_until([&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; }));
+		vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC + "," + args);
+		return vf2_->port_id();
+	}
+
+	/* Waits for the give-up and returns its reason ("" if none came). */
+	std::string given_up()
+	{
+		char reason[256] = "";
+		wait_until([&] {
+			return rte_pmd_bypass_giveup_get(port(), RTE_PMD_BYPASS_PATH_ACTIVE, reason,
+							 sizeof(reason)) == 1;
+		});
+		return reason;
+	}
+
+	/* Given up for good: still owned (the application does not see it),
+	 * not retried, tx on the backup, the advertised capabilities as
+	 * before, one error line. */
+	void expect_given_up_for_good(uint16_t vf, faulty::Op retried, LogCapture &log)
+	{
+		const unsigned calls = faulty::calls(vf, retried);
+		std::this_thread::sleep_for(400ms);
+		EXPECT_EQ(faulty::calls(vf, retried), calls) << "the given-up port was tried again";
+		const auto s = bypass_state(port());
+		EXPECT_EQ(s.active_port, vf);
+		EXPECT_FALSE(s.on_active);
+		EXPECT_EQ(s.reason, RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE);
+		const auto visible = visible_ports();
+		EXPECT_EQ(std::count(visible.begin(), visible.end(), vf), 0)
+		    << "the given-up port is visible to the application";
+		EXPECT_EQ(bypass_->xstat("active_attach_giveups"), 1u);
+		EXPECT_EQ(count(log.text(), "giving up on port"), 1u) << log.text();
+		rte_eth_dev_info now{};
+		ASSERT_EQ(rte_eth_dev_info_get(port(), &now), 0);
+		EXPECT_EQ(now.max_rx_queues, info_before_.max_rx_queues);
+		EXPECT_EQ(now.rx_offload_capa, info_before_.rx_offload_capa);
+		EXPECT_EQ(now.max_mtu, info_before_.max_mtu);
+		ASSERT_EQ(bypass_->send(pool_.frames(4)), 4u);
+		EXPECT_EQ(faulty::transmitted(vf).size(), 0u);
+		for (rte_mbuf *m : faulty::transmitted(backup_->port_id()))
+			rte_pktmbuf_free(m);
+	}
+
+	void TearDown() override
+	{
+		bypass_.reset();
+		vf2_.reset();
+		vf_.reset();
+		backup_.reset();
+	}
+
+	Mempool pool_{unique("pool")};
+	std::optional<FaultyPort> backup_, vf_, vf2_;
+	std::optional<BypassDev> bypass_;
+	rte_eth_dev_info info_before_{};
+};
+
+TEST_F(Attach, AVfWithFewerQueuesThanConfiguredIsGivenUpOnOnce)
+{
+	start("queues=4", 2);
+	LogCapture log;
+	const uint16_t vf = replace_vf("queues=1");
+	const std::string reason = given_up();
+	EXPECT_NE(reason.find("1/1 rx/tx queues, the port uses 2/2"), std::string::npos) << reason;
+	expect_given_up_for_good(vf, faulty::Op::configure, log);
+}
+
+TEST_F(Attach, AVfLackingAConfiguredOffloadIsGivenUpOn)
+{
+	rte_eth_conf conf{};
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+	const std::string strip = "rx_offloads=" + std::to_string(RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
+	start(strip, 1, conf);
+	LogCapture log;
+	const uint16_t vf = replace_vf("rx_offloads=0");
+	EXPECT_NE(given_up().find("lacks rx offloads"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::configure, log);
+}
+
+TEST_F(Attach, AVfWhoseMtuRangeExcludesThePortsMtuIsGivenUpOn)
+{
+	start("max_mtu=9000", 1);
+	ASSERT_EQ(rte_eth_dev_set_mtu(port(), 9000), 0);
+	LogCapture log;
+	const uint16_t vf = replace_vf("max_mtu=1500");
+	EXPECT_NE(given_up().find("MTU 9000 is outside"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::configure, log);
+}
+
+std::string failing(const char *op, int err, int times = -1)
+{
+	return std::string("fail=") + op + ":" + std::to_string(err) +
+	       (times < 0 ? "" : ":" + std::to_string(times));
+}
+
+TEST_F(Attach, AnUntrustedVfRefusingPromiscuousModeIsGivenUpOnAfterAFewTries)
+{
+	start("", 1);
+	ASSERT_EQ(rte_eth_promiscuous_enable(port()), 0);
+	LogCapture log;
+	const uint16_t vf = replace_vf(failing("promisc", EAGAIN));
+	EXPECT_NE(given_up().find("promiscuous mode"), std::string::npos);
+	EXPECT_LE(faulty::calls(vf, faulty::Op::promisc), 5u) << "tried more than a few times";
+	expect_given_up_for_good(vf, faulty::Op::promisc, log);
+}
+
+TEST_F(Attach, AVfThatCannotSetUpAQueueIsGivenUpOnNotUsedWithoutIt)
+{
+	start("", 1);
+	LogCapture log;
+	const uint16_t vf = replace_vf(failing("rxq", ENOTSUP));
+	EXPECT_NE(given_up().find("rx queue 0 setup"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::rx_queue_setup, log);
+}
+
+TEST_F(Attach, AVfThatCannotTakeThePortsMtuIsGivenUpOn)
+{
+	start("", 1);
+	ASSERT_EQ(rte_eth_dev_set_mtu(port(), 1400), 0);
+	LogCapture log;
+	const uint16_t vf = replace_vf(failing("mtu", ENOTSUP));
+	EXPECT_NE(given_up().find("MTU 1400"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::mtu_set, log);
+}
+
+TEST_F(Attach, AVfThatCannotTakeThePortsMacIsGivenUpOn)
+{
+	start("", 1);
+	rte_ether_addr mac;
+	rte_ether_unformat_addr("02:00:00:00:0b:01", &mac);
+	ASSERT_EQ(rte_eth_dev_default_mac_addr_set(port(), &mac), 0);
+	LogCapture log;
+	const uint16_t vf = replace_vf(failing("mac", ENOTSUP));
+	EXPECT_NE(given_up().find("default MAC 02:00:00:00:0B:01"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::mac_set, log);
+}
+
+TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
+{
+	start("queues=4", 2);
+	const uint16_t vf = replace_vf("queues=1");
+	ASSERT_FALSE(given_up().empty());
+	ASSERT_EQ(rte_eth_dev_stop(port()), 0);
+	ASSERT_EQ(bypass_->start(pool_, 1), 0);
+	EXPECT_TRUE(wait_until([&] {
+		const auto s = bypass_state(port());
+		return s.on_active && s.active_port == vf;
+	})) << "the VF that fits the new configuration was not taken";
+	char reason[64];
+	EXPECT_EQ(rte_pmd_bypass_giveup_get(port(), RTE_PMD_BYPASS_PATH_ACTIVE, reason,
+					    sizeof(reason)),
+		  0);
+}
+
+TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)
+{
+	start("", 1);
+	replace_vf(failing("configure", EAGAIN, 2));
+	EXPECT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }))
+	    << "a VF that was busy twice was not taken";
+	EXPECT_EQ(bypass_->xstat("active_attach_giveups"), 0u);
+}
+
+} // namespace
