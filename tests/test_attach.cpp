@@ -48,8 +48,8 @@ protected:
 	uint16_t replace_vf(const std::string &args)
 	{
 		raise_rmv(vf_->port_id());
-		EXPECT_TRUE(
-		    wait_until([&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; }));
+		EXPECT_TRUE(wait_until(
+		    [&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; }));
 		vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC + "," + args);
 		return vf2_->port_id();
 	}
@@ -199,9 +199,9 @@ TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
 		return s.on_active && s.active_port == vf;
 	})) << "the VF that fits the new configuration was not taken";
 	char reason[64];
-	EXPECT_EQ(rte_pmd_bypass_giveup_get(port(), RTE_PMD_BYPASS_PATH_ACTIVE, reason,
-					    sizeof(reason)),
-		  0);
+	EXPECT_EQ(
+	    rte_pmd_bypass_giveup_get(port(), RTE_PMD_BYPASS_PATH_ACTIVE, reason, sizeof(reason)),
+	    0);
 }
 
 TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <map>
 #include <new>
 #include <stdexcept>
 #include <tuple>
@@ -43,29 +44,38 @@ struct Config {
 	unsigned probe_delay_ms = 0;
 	/* fail=<op>:<errno>[:<times>]: failures from the very first call. */
 	std::vector<std::tuple<Op, int, int>> failures;
+	/* block=<op>: held from the very first call. */
+	std::vector<Op> blocks;
 };
 
-const char *const OP_NAMES[] = {"configure", "rxq",	"txq",	   "start",   "stop",
-				"mtu",	     "mac",	"mac_add", "promisc", "allmulti",
-				"mc",	     "vlan",	"reta",	   "rss"};
+const char *const OP_NAMES[] = {"configure", "rxq",	"txq",	    "start", "stop", "mtu",  "mac",
+				"mac_add",   "promisc", "allmulti", "mc",    "vlan", "reta", "rss"};
 static_assert(RTE_DIM(OP_NAMES) == static_cast<size_t>(Op::count), "a name for every op");
+
+bool parse_op(const std::string &name, Op &op)
+{
+	for (size_t i = 0; i < RTE_DIM(OP_NAMES); i++) {
+		if (name == OP_NAMES[i]) {
+			op = static_cast<Op>(i);
+			return true;
+		}
+	}
+	return false;
+}
 
 bool parse_failure(const std::string &v, Config &c)
 {
 	const size_t colon = v.find(':');
 	if (colon == std::string::npos)
 		return false;
-	const std::string name = v.substr(0, colon);
-	for (size_t i = 0; i < RTE_DIM(OP_NAMES); i++) {
-		if (name == OP_NAMES[i]) {
-			char *end;
-			const int err = strtol(v.c_str() + colon + 1, &end, 0);
-			const int times = *end == ':' ? atoi(end + 1) : -1;
-			c.failures.emplace_back(static_cast<Op>(i), -err, times);
-			return true;
-		}
-	}
-	return false;
+	Op op;
+	if (!parse_op(v.substr(0, colon), op))
+		return false;
+	char *end;
+	const int err = strtol(v.c_str() + colon + 1, &end, 0);
+	const int times = *end == ':' ? atoi(end + 1) : -1;
+	c.failures.emplace_back(op, -err, times);
+	return true;
 }
 
 struct Faulty;
@@ -84,7 +94,7 @@ struct Faulty {
 	std::array<int, N_OPS> fail_times{};
 	std::array<bool, N_OPS> blocking{};
 	std::array<bool, N_OPS> waiting{};
-	std::array<unsigned, N_OPS> calls{};
+	std::array<unsigned, N_OPS> *calls = nullptr; /* in call_counts() */
 	std::atomic<bool> hold{false};
 	std::atomic<bool> held{false};
 	std::atomic<bool> link_up{true};
@@ -100,6 +110,15 @@ struct Faulty {
 	uint64_t rss_hf = 0;
 };
 
+/* Calls by device name, kept after the device is gone. Guarded by the
+ * ports' own locks (a name is one port at a time) and counts_lock. */
+std::mutex counts_lock;
+std::map<std::string, std::array<unsigned, N_OPS>> &call_counts()
+{
+	static std::map<std::string, std::array<unsigned, N_OPS>> counts;
+	return counts;
+}
+
 Faulty &of(rte_eth_dev *dev)
 {
 	return *static_cast<Faulty *>(dev->data->dev_private);
@@ -112,7 +131,7 @@ int gate(rte_eth_dev *dev, Op op)
 	Faulty &f = of(dev);
 	const size_t i = static_cast<size_t>(op);
 	std::unique_lock<std::mutex> guard(f.lock);
-	f.calls[i]++;
+	(*f.calls)[i]++;
 	f.waiting[i] = true;
 	f.cv.wait(guard, [&] { return !f.blocking[i]; });
 	f.waiting[i] = false;
@@ -128,8 +147,8 @@ void set_link(rte_eth_dev *dev)
 	rte_eth_link link{};
 	link.link_speed = RTE_ETH_SPEED_NUM_10G;
 	link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
-	link.link_status = of(dev).link_up.load() && dev->data->dev_started ? RTE_ETH_LINK_UP
-									 : RTE_ETH_LINK_DOWN;
+	link.link_status =
+	    of(dev).link_up.load() && dev->data->dev_started ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
 	rte_eth_linkstatus_set(dev, &link);
 }
 
@@ -256,7 +275,9 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t q, uint16_t, unsigned, const rte_e
 	return ret;
 }
 
-void queue_release(rte_eth_dev *, uint16_t) {}
+void queue_release(rte_eth_dev *, uint16_t)
+{
+}
 
 int link_update(rte_eth_dev *dev, int)
 {
@@ -303,7 +324,9 @@ int mac_add(rte_eth_dev *dev, rte_ether_addr *, uint32_t, uint32_t)
 	return gate(dev, Op::mac_add);
 }
 
-void mac_remove(rte_eth_dev *, uint32_t) {}
+void mac_remove(rte_eth_dev *, uint32_t)
+{
+}
 
 int mc_list(rte_eth_dev *dev, rte_ether_addr *, uint32_t)
 {
@@ -422,11 +445,10 @@ const eth_dev_ops faulty_ops = make_ops();
 
 int parse(const char *args, Config &c)
 {
-	static const char *const keys[] = {"mac",	  "queues",	 "reta",
-					   "key",	  "min_mtu",	 "max_mtu",
-					   "rx_offloads", "tx_offloads", "dev_capa",
-					   "prepare",	  "probe_delay_ms", "fail",
-					   nullptr};
+	static const char *const keys[] = {"mac",      "queues",  "reta",	    "key",
+					   "min_mtu",  "max_mtu", "rx_offloads",    "tx_offloads",
+					   "dev_capa", "prepare", "probe_delay_ms", "fail",
+					   "block",    nullptr};
 	rte_kvargs *kv = rte_kvargs_parse(args != nullptr ? args : "", keys);
 	if (kv == nullptr)
 		return -EINVAL;
@@ -459,6 +481,13 @@ int parse(const char *args, Config &c)
 			c.probe_delay_ms = n;
 		else if (k == "fail" && !parse_failure(v, c))
 			ret = -EINVAL;
+		else if (k == "block") {
+			Op op;
+			if (parse_op(v, op))
+				c.blocks.push_back(op);
+			else
+				ret = -EINVAL;
+		}
 	}
 	rte_kvargs_free(kv);
 	return ret;
@@ -473,12 +502,20 @@ int probe(rte_vdev_device *vdev)
 	if (dev == nullptr)
 		return -ENOMEM;
 	Faulty &f = *new (dev->data->dev_private) Faulty();
+	{
+		std::lock_guard<std::mutex> guard(counts_lock);
+		auto &counts = call_counts()[rte_vdev_device_name(vdev)];
+		counts = {};
+		f.calls = &counts;
+	}
 	f.cfg = cfg;
 	f.macs[0] = cfg.mac;
 	for (const auto &[op, err, times] : cfg.failures) {
 		f.fail_error[static_cast<size_t>(op)] = err;
 		f.fail_times[static_cast<size_t>(op)] = times;
 	}
+	for (Op op : cfg.blocks)
+		f.blocking[static_cast<size_t>(op)] = true;
 	const std::string name = rte_vdev_device_name(vdev);
 	f.rx_ring = rte_ring_create((name + "r").c_str(), 4096, SOCKET_ID_ANY, 0);
 	f.tx_ring = rte_ring_create((name + "t").c_str(), 4096, SOCKET_ID_ANY, 0);
@@ -562,7 +599,14 @@ unsigned calls(uint16_t port, Op op)
 {
 	Faulty &f = get(port);
 	std::lock_guard<std::mutex> guard(f.lock);
-	return f.calls[static_cast<size_t>(op)];
+	return (*f.calls)[static_cast<size_t>(op)];
+}
+
+unsigned calls(const std::string &name, Op op)
+{
+	std::lock_guard<std::mutex> guard(counts_lock);
+	const auto it = call_counts().find(name);
+	return it != call_counts().end() ? it->second[static_cast<size_t>(op)] : 0;
 }
 
 void hold_rx(uint16_t port, bool on)

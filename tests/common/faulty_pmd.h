@@ -22,7 +22,8 @@ namespace bypass_test {
  * software, as virtio's does) probe_delay_ms=<n> (time between NEW and
  * the end of its probe) fail=<op>:<errno>[:<times>] (op as in OP_NAMES:
  * configure rxq txq start stop mtu mac mac_add promisc allmulti mc vlan
- * reta rss; failing from the first call, every call without <times>).
+ * reta rss; failing from the first call, every call without <times>)
+ * block=<op> (held from the first call until unblock()).
  */
 namespace faulty {
 
@@ -50,8 +51,10 @@ void fail(uint16_t port, Op op, int error, int times = -1);
 void block(uint16_t port, Op op);
 void unblock(uint16_t port, Op op);
 bool blocked(uint16_t port, Op op);
-/* How many times `op` was called (failed calls included). */
+/* How many times `op` was called (failed calls included); by the device
+ * name also once the port is gone. */
 unsigned calls(uint16_t port, Op op);
+unsigned calls(const std::string &name, Op op);
 /* While held, an rx burst spins inside the PMD: an lcore stuck mid-burst. */
 void hold_rx(uint16_t port, bool on);
 bool rx_held(uint16_t port);

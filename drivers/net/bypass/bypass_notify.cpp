@@ -18,9 +18,19 @@ namespace bypass {
 
 namespace {
 
+/* The link coming up at start is announced once ethdev marked the port
+ * started, which it does after dev_start returned. */
+constexpr uint64_t START_WAIT_US = 100;
+constexpr unsigned START_WAITS = 1000;
+
 void raise_lsc(void *arg)
 {
 	auto &bp = *static_cast<BypassPort *>(arg);
+	if (!bp.dev->data->dev_started && bp.link_announced.load() &&
+	    bp.lsc_waits.fetch_add(1) < START_WAITS &&
+	    rte_eal_alarm_set(START_WAIT_US, raise_lsc, &bp) == 0)
+		return;
+	bp.lsc_waits.store(0);
 	if (bp.lsc_pending.exchange(false) && bp.dev->data->dev_conf.intr_conf.lsc)
 		rte_eth_dev_callback_process(bp.dev, RTE_ETH_EVENT_INTR_LSC, nullptr);
 }

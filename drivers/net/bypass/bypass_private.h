@@ -225,6 +225,7 @@ struct BypassPort final : EventListener {
 	std::atomic<bool> forced_backup{false};
 	std::atomic<bool> link_announced{false};
 	std::atomic<bool> lsc_pending{false};
+	std::atomic<unsigned> lsc_waits{0}; /* bypass_notify.cpp */
 	std::atomic<bool> rmv_pending{false};
 	std::atomic<bool> rmv_announced{false};
 	/* The path being re-probed from devargs by the control thread:
