@@ -42,6 +42,7 @@ struct Config {
 	uint64_t dev_capa = 0;
 	bool prepare = false;
 	unsigned probe_delay_ms = 0;
+	unsigned keep = 4096; /* transmitted mbufs kept for transmitted() */
 	/* fail=<op>:<errno>[:<times>]: failures from the very first call. */
 	std::vector<std::tuple<Op, int, int>> failures;
 	/* block=<op>: held from the very first call. */
@@ -179,8 +180,10 @@ uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 		return 0; /* as a VF, memif or tap whose link is down */
 	const int limit = f.limit.load();
 	const uint16_t take = limit < 0 ? n : std::min<uint16_t>(n, limit);
-	const unsigned kept =
-	    rte_ring_enqueue_burst(f.tx_ring, reinterpret_cast<void **>(pkts), take, nullptr);
+	const unsigned room =
+	    f.cfg.keep > rte_ring_count(f.tx_ring) ? f.cfg.keep - rte_ring_count(f.tx_ring) : 0;
+	const unsigned kept = rte_ring_enqueue_burst(f.tx_ring, reinterpret_cast<void **>(pkts),
+						     std::min<unsigned>(take, room), nullptr);
 	rte_pktmbuf_free_bulk(pkts + kept, take - kept);
 	f.opackets += take;
 	return take;
@@ -199,7 +202,12 @@ uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n)
 
 int dev_configure(rte_eth_dev *dev)
 {
-	return gate(dev, Op::configure);
+	int ret = gate(dev, Op::configure);
+	const rte_eth_rss_conf &rss = dev->data->dev_conf.rx_adv_conf.rss_conf;
+	Faulty &f = of(dev);
+	if (ret == 0 && rss.rss_key != nullptr)
+		memcpy(f.key.data(), rss.rss_key, std::min<size_t>(rss.rss_key_len, f.key.size()));
+	return ret;
 }
 
 int dev_start(rte_eth_dev *dev)
@@ -448,7 +456,7 @@ int parse(const char *args, Config &c)
 	static const char *const keys[] = {"mac",      "queues",  "reta",	    "key",
 					   "min_mtu",  "max_mtu", "rx_offloads",    "tx_offloads",
 					   "dev_capa", "prepare", "probe_delay_ms", "fail",
-					   "block",    nullptr};
+					   "block",    "keep",	  nullptr};
 	rte_kvargs *kv = rte_kvargs_parse(args != nullptr ? args : "", keys);
 	if (kv == nullptr)
 		return -EINVAL;
@@ -479,6 +487,8 @@ int parse(const char *args, Config &c)
 			c.prepare = n != 0;
 		else if (k == "probe_delay_ms")
 			c.probe_delay_ms = n;
+		else if (k == "keep")
+			c.keep = n;
 		else if (k == "fail" && !parse_failure(v, c))
 			ret = -EINVAL;
 		else if (k == "block") {

@@ -23,7 +23,9 @@ namespace bypass_test {
  * the end of its probe) fail=<op>:<errno>[:<times>] (op as in OP_NAMES:
  * configure rxq txq start stop mtu mac mac_add promisc allmulti mc vlan
  * reta rss; failing from the first call, every call without <times>)
- * block=<op> (held from the first call until unblock()).
+ * block=<op> (held from the first call until unblock()) keep=<n> (at most
+ * n transmitted mbufs kept for transmitted(), 4096 by default; the others
+ * are freed).
  */
 namespace faulty {
 

@@ -85,6 +85,7 @@ struct SubTxq {
 	eth_tx_burst_t burst = no_tx;
 	eth_tx_prep_t prepare = nullptr;
 	void *queue = nullptr;
+	uint16_t port = RTE_MAX_ETHPORTS;
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
@@ -116,6 +117,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
 	 * that goes out on another is prepared again for it. Written by the
 	 * lcore that owns the queue. */
 	uint8_t prepared = NOT_PREPARED;
+	/* The active's link as this queue last read it, on a short return
+	 * (bypass_rxtx.cpp); written by the lcore that owns the queue. */
+	bool active_down = false;
+	uint64_t link_read_tsc = 0;
 	QsReader qs;
 };
 

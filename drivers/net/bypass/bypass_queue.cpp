@@ -169,7 +169,7 @@ void queues_bind(BypassPort &bp, unsigned path, uint16_t port)
 		if (TxQueue *txq = bp.queues.tx[q])
 			txq->sub[path] = q < sub.data->nb_tx_queues
 					     ? SubTxq{sub.tx_pkt_burst, sub.tx_pkt_prepare,
-						      sub.data->tx_queues[q]}
+						      sub.data->tx_queues[q], port}
 					     : SubTxq{};
 	}
 }

@@ -8,6 +8,8 @@
  * away from is no longer in use. No lock, no atomic read-modify-write, no
  * allocation.
  */
+#include <rte_cycles.h>
+
 #include "bypass_private.h"
 
 namespace bypass {
@@ -58,15 +60,40 @@ __rte_noinline uint16_t prepare_for(TxQueue *txq, unsigned path, rte_mbuf **pkts
 	return sub.prepare != nullptr ? sub.prepare(sub.queue, pkts, n) : n;
 }
 
+/* How often a queue asks the VF for its link after it refused packets. */
+constexpr uint64_t LINK_READ_US = 20;
+
+/* Whether the VF's link is down, asked at most every LINK_READ_US per
+ * queue: a VF whose link just went down refuses what it is given (memif,
+ * tap, a VF with a full ring it no longer drains) before the control path,
+ * polling every 10 ms without LSC, has moved tx. The VF is bound, so it
+ * cannot be released while this burst runs. */
+bool active_link_down(TxQueue *txq)
+{
+	const uint64_t now = rte_get_tsc_cycles();
+	if (now - txq->link_read_tsc >= LINK_READ_US * rte_get_tsc_hz() / 1000000) {
+		rte_eth_link link{};
+		txq->active_down =
+		    rte_eth_link_get_nowait(txq->sub[PATH_ACTIVE].port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_DOWN;
+		txq->link_read_tsc = now;
+	}
+	return txq->active_down;
+}
+
 /* The path took less than it was given. If tx moved meanwhile (the VF is
- * going away or lost its link), the rest goes to where tx is now, so that
- * it is not left to an application that may drop it; otherwise the path
- * is simply full and the rest stays with the caller. */
+ * going away or lost its link), or the VF refused because its link just
+ * went down, the rest goes to the other path before tx_burst returns, so
+ * that it is not left to an application that may drop it; otherwise the
+ * path is simply full and the rest stays with the caller. */
 __rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
 {
-	const unsigned now = txq->fast->tx_path.load(std::memory_order_acquire);
-	if (now == path)
-		return 0;
+	unsigned now = txq->fast->tx_path.load(std::memory_order_acquire);
+	if (now == path) {
+		if (path != PATH_ACTIVE || !active_link_down(txq))
+			return 0;
+		now = PATH_BACKUP; /* no_tx if there is none */
+	}
 	if (txq->prepared != NOT_PREPARED)
 		n = prepare_for(txq, now, pkts, n);
 	const SubTxq &sub = txq->sub[now];

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Which path a burst leaves by when tx moves under it: what tx_prepare
+ * prepared for one path is prepared again for the other, and what the VF
+ * refuses as it goes away, or as its link goes down before the control
+ * path noticed, leaves by the backup before tx_burst returns, once. The
+ * sub-ports are net_faulty ports (faulty_pmd.h). */
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <rte_launch.h>
+#include <rte_pmd_bypass.h>
+
+#include "common/eal.h"
+#include "common/faulty_pmd.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string MAC = "02:00:00:00:0d:01";
+
+class TxPath : public testing::Test {
+protected:
+	void start(const std::string &backup_args = "", const std::string &vf_args = "")
+	{
+		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC + "," + backup_args);
+		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC + "," + vf_args);
+		bypass_.emplace("net_bypass_txpath",
+				"backup=" + backup_->name() + ",active=" + vf_->name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		ASSERT_EQ(bypass_->start(pool_), 0);
+		ASSERT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }));
+	}
+	uint16_t port() const { return bypass_->port_id(); }
+	/* Frees what a sub-port transmitted and says how many it was. */
+	static size_t drain(uint16_t sub)
+	{
+		const auto pkts = faulty::transmitted(sub);
+		for (rte_mbuf *m : pkts)
+			rte_pktmbuf_free(m);
+		return pkts.size();
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		vf_.reset();
+		backup_.reset();
+		EXPECT_EQ(pool_.in_use(), 0u) << "mbufs leaked";
+	}
+
+	Mempool pool_{unique("pool")};
+	std::optional<FaultyPort> backup_, vf_;
+	std::optional<BypassDev> bypass_;
+};
+
+TEST_F(TxPath, PacketsPreparedWhileOnTheVfArePreparedAgainForTheBackup)
+{
+	start("prepare=1"); /* the backup inserts VLAN tags in its prepare, as virtio */
+	auto pkts = pool_.frames(8);
+	for (rte_mbuf *m : pkts) {
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		m->vlan_tci = 42;
+	}
+	ASSERT_EQ(rte_eth_tx_prepare(port(), 0, pkts.data(), pkts.size()), pkts.size());
+	ASSERT_EQ(rte_pmd_bypass_force_backup(port(), 1), 0);
+	ASSERT_EQ(rte_eth_tx_burst(port(), 0, pkts.data(), pkts.size()), pkts.size());
+	const auto out = faulty::transmitted(backup_->port_id());
+	ASSERT_EQ(out.size(), pkts.size());
+	for (rte_mbuf *m : out) {
+		const auto *eth = rte_pktmbuf_mtod(m, const rte_ether_hdr *);
+		EXPECT_EQ(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
+		    << "sent on the backup without its prepare";
+		rte_pktmbuf_free(m);
+	}
+	EXPECT_EQ(faulty::prepared(backup_->port_id()), pkts.size());
+}
+
+TEST_F(TxPath, WhatTheVfRefusesAsItGoesAwayLeavesOnTheBackupOnce)
+{
+	start();
+	/* The removal arrives while the VF is in the middle of the burst,
+	 * which it then takes only part of. */
+	faulty::tx_limit(vf_->port_id(), 10);
+	static uint16_t going;
+	going = vf_->port_id();
+	faulty::on_tx(
+	    vf_->port_id(), [](void *) { raise_rmv(going); }, nullptr);
+	EXPECT_EQ(bypass_->send(pool_.frames(32)), 32u) << "the rest was left to the caller";
+	faulty::on_tx(vf_->port_id(), nullptr, nullptr);
+	EXPECT_EQ(drain(vf_->port_id()), 10u);
+	EXPECT_EQ(drain(backup_->port_id()), 22u) << "sent twice or lost";
+}
+
+TEST_F(TxPath, ABurstIntoAVfWhoseLinkJustWentDownLeavesOnTheBackup)
+{
+	start();
+	/* No LSC: the control path would only notice at its next poll. */
+	faulty::set_link(vf_->port_id(), false);
+	EXPECT_EQ(bypass_->send(pool_.frames(32)), 32u);
+	EXPECT_EQ(drain(vf_->port_id()), 0u);
+	EXPECT_EQ(drain(backup_->port_id()), 32u);
+	faulty::set_link(vf_->port_id(), true);
+}
+
+TEST_F(TxPath, AFullVfKeepsWhatItDidNotTake)
+{
+	start();
+	faulty::tx_limit(vf_->port_id(), 10);
+	EXPECT_EQ(bypass_->send(pool_.frames(32)), 10u) << "a full VF is not a reason to switch";
+	EXPECT_EQ(drain(backup_->port_id()), 0u);
+	EXPECT_EQ(drain(vf_->port_id()), 10u);
+}
+
+/* An application that drops what tx refuses, sending flat out. */
+struct Sender {
+	uint16_t port;
+	rte_mempool *pool;
+	std::atomic<bool> stop{false};
+	std::atomic<uint64_t> sent{0}, dropped{0};
+};
+
+int send_loop(void *arg)
+{
+	auto *s = static_cast<Sender *>(arg);
+	rte_mbuf *pkts[32];
+	while (!s->stop.load(std::memory_order_relaxed)) {
+		if (rte_pktmbuf_alloc_bulk(s->pool, pkts, 32) != 0)
+			continue;
+		for (rte_mbuf *m : pkts)
+			rte_pktmbuf_append(m, 64);
+		const uint16_t n = rte_eth_tx_burst(s->port, 0, pkts, 32);
+		s->sent += n;
+		s->dropped += 32 - n;
+		rte_pktmbuf_free_bulk(pkts + n, 32 - n);
+	}
+	return 0;
+}
+
+TEST_F(TxPath, FiveLinkDownsUnderTrafficLoseAtMostSevenFrames)
+{
+	start("keep=0", "keep=0"); /* sent frames are freed at once: the pool never runs dry */
+	Sender s{port(), pool_.get()};
+	ASSERT_EQ(rte_eal_remote_launch(send_loop, &s, rte_get_next_lcore(-1, 1, 0)), 0);
+	for (int i = 0; i < 5; i++) {
+		std::this_thread::sleep_for(30ms);
+		faulty::set_link(vf_->port_id(), false);
+		std::this_thread::sleep_for(30ms);
+		faulty::set_link(vf_->port_id(), true);
+	}
+	std::this_thread::sleep_for(30ms);
+	s.stop = true;
+	rte_eal_mp_wait_lcore();
+	printf("link downs: 5, frames sent %lu, refused %lu\n", (unsigned long)s.sent.load(),
+	       (unsigned long)s.dropped.load());
+	EXPECT_GT(s.sent.load(), 0u);
+	EXPECT_LE(s.dropped.load(), 7u);
+	EXPECT_GE(bypass_->xstat("tx_path_switches"), 10u);
+}
+
+} // namespace
