@@ -13,6 +13,7 @@
 
 #include "common/backend.h"
 #include "common/eal.h"
+#include "common/faulty_pmd.h"
 #include "common/log_capture.h"
 #include "common/ports.h"
 
@@ -39,8 +40,9 @@ uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug =
 	if (plug) {
 		/* Plug the new VF once the old one is gone. (A VF given as
 		 * devargs comes back by itself within a millisecond.) */
-		EXPECT_TRUE(wait_until(
-		    [&] { return bypass_state(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
+		EXPECT_TRUE(wait_until([&] {
+			return bypass_state(bypass.port_id()).active_port == RTE_MAX_ETHPORTS;
+		}));
 		plug();
 	}
 	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
@@ -174,6 +176,92 @@ TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
 	EXPECT_EQ(mtu, 1400);
 	EXPECT_EQ(rte_eth_promiscuous_get(vf), 1);
 	EXPECT_EQ(rte_eth_devices[vf].data->dev_started, 1);
+}
+
+/* The journal owns what it replays: pointers the application passed may
+ * be reused or freed once the call returned. */
+class ReplayOwnership : public testing::Test {
+protected:
+	void make(const std::string &args)
+	{
+		args_ = args;
+		backup_.emplace(unique("net_faulty_rb"), "mac=" + std::string(MAC) + "," + args);
+		vf_.emplace(unique("net_faulty_ra"), "mac=" + std::string(MAC) + "," + args);
+		bypass_.emplace("net_bypass_own",
+				"backup=" + backup_->name() + ",active=" + vf_->name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+	}
+	/* Removes the VF and waits until a new one was attached. */
+	uint16_t replace_vf()
+	{
+		const uint64_t attaches = bypass_->xstat("active_attaches");
+		raise_rmv(vf_->port_id());
+		EXPECT_TRUE(wait_until([&] {
+			return bypass_state(bypass_->port_id()).active_port == RTE_MAX_ETHPORTS;
+		}));
+		vf2_.emplace(unique("net_faulty_rc"), "mac=" + std::string(MAC) + "," + args_);
+		EXPECT_TRUE(
+		    wait_until([&] { return bypass_->xstat("active_attaches") > attaches; }));
+		return vf2_->port_id();
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		vf2_.reset();
+		vf_.reset();
+		backup_.reset();
+	}
+
+	Mempool pool_{unique("pool")};
+	const rte_eth_conf conf_{};
+	std::string args_;
+	std::optional<FaultyPort> backup_, vf_, vf2_;
+	std::optional<BypassDev> bypass_;
+};
+
+TEST_F(ReplayOwnership, TheRssKeyReplayedIsTheApplicationsOnceItsBufferIsReused)
+{
+	make("reta=64,key=40");
+	std::vector<uint8_t> original(40);
+	for (size_t i = 0; i < original.size(); i++)
+		original[i] = static_cast<uint8_t>(i * 7 + 1);
+	auto *key = new uint8_t[40];
+	std::copy(original.begin(), original.end(), key);
+	rte_eth_conf conf{};
+	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf.rx_adv_conf.rss_conf = {key, 40, RTE_ETH_RSS_IP};
+	ASSERT_EQ(bypass_->start(pool_, 1, conf), 0);
+	std::fill(key, key + 40, 0xee);
+	delete[] key;
+
+	const uint16_t vf = replace_vf();
+	std::vector<uint8_t> got(40);
+	rte_eth_rss_conf rss{got.data(), 40, 0};
+	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(vf, &rss), 0);
+	EXPECT_EQ(got, original) << "the new VF got the application's buffer as it is now";
+}
+
+TEST_F(ReplayOwnership, AQueueReleasedByAReconfigurationIsNotReplayed)
+{
+	make("");
+	const uint16_t port = bypass_->port_id();
+	auto other = std::make_unique<Mempool>(unique("pool2"));
+	ASSERT_EQ(rte_eth_dev_configure(port, 2, 2, &conf_), 0);
+	for (uint16_t q = 0; q < 2; q++) {
+		ASSERT_EQ(rte_eth_rx_queue_setup(port, q, 256, rte_socket_id(), nullptr,
+						 q == 0 ? pool_.get() : other->get()),
+			  0);
+		ASSERT_EQ(rte_eth_tx_queue_setup(port, q, 256, rte_socket_id(), nullptr), 0);
+	}
+	ASSERT_EQ(rte_eth_dev_configure(port, 1, 1, &conf_), 0); /* queue 1 goes */
+	other.reset();						 /* and its pool with it */
+	ASSERT_EQ(rte_eth_dev_configure(port, 2, 2, &conf_), 0);
+	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool_.get()), 0);
+
+	/* A VF that comes before the application set queue 1 up again. */
+	const uint16_t vf = replace_vf();
+	EXPECT_EQ(faulty::calls(vf, faulty::Op::rx_queue_setup), 1u)
+	    << "a queue set up with a freed mempool";
 }
 
 } // namespace
