@@ -177,16 +177,17 @@ std::string testpmd_command(const std::string &prefix)
 	const std::string preload =
 	    (sanitizer != nullptr ? std::string(sanitizer) + ":" : std::string()) + stdbuf_lib;
 	return "env LD_PRELOAD='" + preload + "' _STDBUF_O=L " + (env != nullptr ? env : "") +
-	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + prefix +
-	       " -d " + plugin_path();
+	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + prefix + " -d " +
+	       plugin_path();
 }
 
 TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log) : log_(log)
 {
-	const std::string cmd = "exec " + testpmd_command(unique("guest")) + " " + vdevs +
-				" --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
-				"--stats-period=3600 --total-num-mbufs=8192 >" +
-				log + " 2>&1";
+	const std::string cmd =
+	    "exec " + testpmd_command(unique("guest")) + " " + vdevs +
+	    " --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
+	    "--stats-period=3600 --total-num-mbufs=8192 >" +
+	    log + " 2>&1";
 	pid_ = fork();
 	if (pid_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

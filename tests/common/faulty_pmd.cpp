@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <bus_vdev_driver.h>
+#include <rte_bus_vdev.h>
 #include <ethdev_driver.h>
 #include <ethdev_vdev.h>
 #include <rte_cycles.h>
@@ -670,6 +671,22 @@ unsigned prepared(uint16_t port)
 }
 
 } // namespace faulty
+
+FaultyPort::FaultyPort(const std::string &name, const std::string &args) : name_(name)
+{
+	if (rte_vdev_init(name.c_str(), args.c_str()) != 0 ||
+	    rte_eth_dev_get_port_by_name(name.c_str(), &port_id_) != 0)
+		throw std::runtime_error("cannot create " + name + "," + args);
+}
+
+FaultyPort::~FaultyPort()
+{
+	uint16_t port;
+	if (rte_eth_dev_get_port_by_name(name_.c_str(), &port) == 0)
+		rte_eth_dev_stop(port);
+	rte_vdev_uninit(name_.c_str());
+}
+
 } // namespace bypass_test
 
 static rte_vdev_driver faulty_driver = {

@@ -27,6 +27,24 @@ namespace bypass_test {
  * n transmitted mbufs kept for transmitted(), 4096 by default; the others
  * are freed).
  */
+/* A net_faulty port, created through the vdev bus and removed on
+ * destruction if it is still there. (Defined with the PMD: a test that
+ * uses one links the PMD in.) */
+class FaultyPort {
+public:
+	FaultyPort(const std::string &name, const std::string &args);
+	~FaultyPort();
+	FaultyPort(const FaultyPort &) = delete;
+	FaultyPort &operator=(const FaultyPort &) = delete;
+
+	const std::string &name() const { return name_; }
+	uint16_t port_id() const { return port_id_; }
+
+private:
+	std::string name_;
+	uint16_t port_id_ = UINT16_MAX;
+};
+
 namespace faulty {
 
 enum class Op {

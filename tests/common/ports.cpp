@@ -175,19 +175,4 @@ void raise_rmv(uint16_t port)
 	rte_eth_dev_callback_process(&rte_eth_devices[port], RTE_ETH_EVENT_INTR_RMV, nullptr);
 }
 
-FaultyPort::FaultyPort(const std::string &name, const std::string &args) : name_(name)
-{
-	if (rte_vdev_init(name.c_str(), args.c_str()) != 0 ||
-	    rte_eth_dev_get_port_by_name(name.c_str(), &port_id_) != 0)
-		throw std::runtime_error("cannot create " + name + "," + args);
-}
-
-FaultyPort::~FaultyPort()
-{
-	uint16_t port;
-	if (rte_eth_dev_get_port_by_name(name_.c_str(), &port) == 0)
-		rte_eth_dev_stop(port);
-	rte_vdev_uninit(name_.c_str());
-}
-
 } // namespace bypass_test

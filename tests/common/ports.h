@@ -100,21 +100,4 @@ rte_pmd_bypass_state bypass_state(uint16_t port);
 /* What a PMD does when its device is about to be unplugged. */
 void raise_rmv(uint16_t port);
 
-/* A net_faulty port (faulty_pmd.h), created through the vdev bus and
- * removed on destruction if it is still there. */
-class FaultyPort {
-public:
-	FaultyPort(const std::string &name, const std::string &args);
-	~FaultyPort();
-	FaultyPort(const FaultyPort &) = delete;
-	FaultyPort &operator=(const FaultyPort &) = delete;
-
-	const std::string &name() const { return name_; }
-	uint16_t port_id() const { return port_id_; }
-
-private:
-	std::string name_;
-	uint16_t port_id_ = RTE_MAX_ETHPORTS;
-};
-
 } // namespace bypass_test

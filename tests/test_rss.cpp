@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* RSS over sub-ports whose table and key sizes differ, as virtio's (128
+ * entries, 40 bytes) and an iavf VF's (64, 52) do: the application sets
+ * what the bypass port advertises and both sub-ports take it, each in its
+ * own size, hashing alike. And what the bypass port does not do is not
+ * advertised, whatever its sub-ports can. */
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include "common/eal.h"
+#include "common/faulty_pmd.h"
+#include "common/ports.h"
+
+using namespace bypass_test;
+
+namespace {
+
+const std::string MAC = "02:00:00:00:0e:01";
+
+class Rss : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC + ",reta=128,key=40,queues=4");
+		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC + ",reta=64,key=52,queues=4");
+		bypass_.emplace("net_bypass_rss",
+				"backup=" + backup_->name() + ",active=" + vf_->name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		rte_eth_conf conf{};
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP;
+		ASSERT_EQ(bypass_->start(pool_, 4, conf), 0);
+		ASSERT_EQ(rte_eth_dev_info_get(port(), &info_), 0);
+	}
+	void TearDown() override
+	{
+		bypass_.reset();
+		vf_.reset();
+		backup_.reset();
+	}
+	uint16_t port() const { return bypass_->port_id(); }
+
+	static std::vector<rte_eth_rss_reta_entry64> table(uint16_t size)
+	{
+		std::vector<rte_eth_rss_reta_entry64> t(size / RTE_ETH_RETA_GROUP_SIZE);
+		for (auto &g : t)
+			g.mask = UINT64_MAX;
+		return t;
+	}
+	static uint16_t entry(const std::vector<rte_eth_rss_reta_entry64> &t, unsigned i)
+	{
+		return t[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	}
+
+	Mempool pool_{unique("pool")};
+	std::optional<FaultyPort> backup_, vf_;
+	std::optional<BypassDev> bypass_;
+	rte_eth_dev_info info_{};
+};
+
+TEST_F(Rss, ARetaOfTheAdvertisedSizeReachesBothSubPortsInTheirOwnSize)
+{
+	ASSERT_EQ(info_.reta_size, 64);
+	auto reta = table(64);
+	for (unsigned i = 0; i < 64; i++)
+		reta[i / 64].reta[i % 64] = (i * 5) % 4;
+	ASSERT_EQ(rte_eth_dev_rss_reta_update(port(), reta.data(), 64), 0);
+
+	auto vf = table(64);
+	ASSERT_EQ(rte_eth_dev_rss_reta_query(vf_->port_id(), vf.data(), 64), 0);
+	auto backup = table(128);
+	ASSERT_EQ(rte_eth_dev_rss_reta_query(backup_->port_id(), backup.data(), 128), 0);
+	for (unsigned i = 0; i < 128; i++) {
+		/* A hash h picks entry h mod size: the same queue either way. */
+		EXPECT_EQ(entry(backup, i), entry(reta, i % 64)) << "backup entry " << i;
+		if (i < 64) {
+			EXPECT_EQ(entry(vf, i), entry(reta, i)) << "VF entry " << i;
+		}
+	}
+	auto got = table(64);
+	ASSERT_EQ(rte_eth_dev_rss_reta_query(port(), got.data(), 64), 0);
+	for (unsigned i = 0; i < 64; i++)
+		EXPECT_EQ(entry(got, i), entry(reta, i)) << "bypass entry " << i;
+}
+
+TEST_F(Rss, AKeyOfTheAdvertisedSizeReachesBothSubPorts)
+{
+	ASSERT_EQ(info_.hash_key_size, 40);
+	std::vector<uint8_t> key(40);
+	for (size_t i = 0; i < key.size(); i++)
+		key[i] = static_cast<uint8_t>(0x30 + i);
+	rte_eth_rss_conf conf{key.data(), 40, RTE_ETH_RSS_IP};
+	ASSERT_EQ(rte_eth_dev_rss_hash_update(port(), &conf), 0);
+
+	std::vector<uint8_t> vf(52);
+	rte_eth_rss_conf vf_conf{vf.data(), 52, 0};
+	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(vf_->port_id(), &vf_conf), 0);
+	/* The bytes a Toeplitz hash of any RSS tuple reads are the key's. */
+	EXPECT_TRUE(std::equal(key.begin(), key.end(), vf.begin()));
+	std::vector<uint8_t> backup(40);
+	rte_eth_rss_conf backup_conf{backup.data(), 40, 0};
+	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(backup_->port_id(), &backup_conf), 0);
+	EXPECT_EQ(backup, key);
+
+	std::vector<uint8_t> got(40);
+	rte_eth_rss_conf got_conf{got.data(), 40, 0};
+	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(port(), &got_conf), 0);
+	EXPECT_EQ(got, key);
+	EXPECT_EQ(got_conf.rss_key_len, 40);
+}
+
+TEST(Capabilities, WhatTheBypassPortDoesNotDoIsNotAdvertised)
+{
+	const uint64_t capa = RTE_ETH_DEV_CAPA_RUNTIME_RX_QUEUE_SETUP |
+			      RTE_ETH_DEV_CAPA_RUNTIME_TX_QUEUE_SETUP | RTE_ETH_DEV_CAPA_RXQ_SHARE |
+			      RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP |
+			      RTE_ETH_DEV_CAPA_FLOW_SHARED_OBJECT_KEEP;
+	const std::string args = "mac=" + MAC + ",dev_capa=" + std::to_string(capa);
+	FaultyPort backup(unique("net_faulty_cb"), args), vf(unique("net_faulty_ca"), args);
+	BypassDev bypass("net_bypass_capa", "backup=" + backup.name() + ",active=" + vf.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	rte_eth_dev_info info{};
+	ASSERT_EQ(rte_eth_dev_info_get(bypass.port_id(), &info), 0);
+	EXPECT_EQ(info.dev_capa & capa, 0u) << std::hex << info.dev_capa;
+}
+
+} // namespace
