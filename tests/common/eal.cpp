@@ -5,8 +5,14 @@
 #include "eal.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -57,16 +63,57 @@ std::string plugin_path()
 
 } // namespace bypass_test
 
+namespace {
+
+/* A process where membarrier(2) fails with ENOSYS, as under an old kernel
+ * or a seccomp profile that refuses it; the threads EAL starts inherit it. */
+bool refuse_membarrier()
+{
+	sock_filter filter[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	sock_fprog prog = {static_cast<unsigned short>(RTE_DIM(filter)), filter};
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+std::vector<std::string> split(const std::string &text)
+{
+	std::vector<std::string> words;
+	size_t at = 0;
+	while ((at = text.find_first_not_of(' ', at)) != std::string::npos) {
+		const size_t end = text.find(' ', at);
+		words.push_back(text.substr(at, end - at));
+		at = end;
+	}
+	return words;
+}
+
+} // namespace
+
 int main(int argc, char **argv)
 {
 	testing::InitGoogleTest(&argc, argv);
+	if (getenv("BYPASS_TEST_NO_MEMBARRIER") != nullptr && !refuse_membarrier()) {
+		fprintf(stderr, "cannot refuse membarrier(2) to this process\n");
+		return 1;
+	}
 	const std::string prefix =
 	    bypass_test::unique("bpt") + fs::path(argv[0]).filename().string();
 	/* Three lcores on two CPUs: the stress test bursts on two workers. */
 	std::vector<std::string> args = {
-	    argv[0], "--lcores",    "0@0,1@1,2@1",	  "--no-huge",
-	    "-m",    "512",	    "--no-pci",		  "--file-prefix",
-	    prefix,  "--log-level", "pmd.net.bypass:info"};
+	    argv[0], "--lcores",      "0@0,1@1,2@1", "--no-huge",   "-m",
+	    "512",   "--file-prefix", prefix,	     "--log-level", "pmd.net.bypass:info"};
+	/* PCI off unless a test asks for EAL options of its own (-a ...). */
+	const char *extra = getenv("BYPASS_TEST_EAL_ARGS");
+	for (const std::string &a : split(extra != nullptr ? extra : "--no-pci"))
+		args.push_back(a);
 	std::vector<char *> eal_argv;
 	for (auto &a : args)
 		eal_argv.push_back(a.data());
