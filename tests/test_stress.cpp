@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 #include <rte_pmd_bypass.h>
 
 #include "common/eal.h"
+#include "common/faulty_pmd.h"
 #include "common/ports.h"
 
 using namespace bypass_test;
@@ -257,6 +259,62 @@ TEST_F(Stress, EitherSubPortRemovedInTurnWhileTwoLcoresBurst)
 			break;
 	}
 	EXPECT_EQ(done_, n) << "a removal or a re-attach did not complete";
+}
+
+/* The application reconfigures its port, with a different number of
+ * queues each time, while VFs come and go: ethdev reallocates the port's
+ * queue arrays inside rte_eth_dev_configure() and queue setup, before the
+ * driver's op runs, so an attach or a release on the control thread must
+ * not be walking them. */
+TEST(StressReconfigure, ReconfiguredEveryWhichWayWhileVfsComeAndGo)
+{
+	const int n = cycles();
+	const std::string mac = "02:00:00:00:1a:01";
+	Mempool pool(unique("pool"), 8191);
+	FaultyPort backup(unique("net_faulty_sb"), "mac=" + mac + ",keep=0");
+	std::unique_ptr<FaultyPort> vf =
+	    std::make_unique<FaultyPort>(unique("net_faulty_s0_"), "mac=" + mac + ",keep=0");
+	BypassDev bypass("net_bypass_reconf", "backup=" + backup.name() + ",active=" + vf->name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	const uint16_t port = bypass.port_id();
+
+	std::atomic<bool> stop{false};
+	std::atomic<int> plugged{0};
+	std::thread hotplug([&] {
+		while (!stop.load()) {
+			const uint16_t old = bypass_state(port).active_port;
+			if (old != vf->port_id()) { /* not attached yet */
+				std::this_thread::yield();
+				continue;
+			}
+			raise_rmv(old);
+			wait_until([&] { return bypass_state(port).active_port != old; });
+			vf = std::make_unique<FaultyPort>(unique("net_faulty_s") +
+							      std::to_string(++plugged) + "_",
+							  "mac=" + mac + ",keep=0");
+		}
+	});
+	/* Until n/4 VFs came and went, each arriving at some point of a
+	 * reconfiguration. */
+	int done = 0;
+	for (; plugged.load() < std::max(n / 4, 1); done++) {
+		const uint16_t queues = 1 + done % 4;
+		rte_eth_dev_stop(port);
+		if (start_port(port, pool, queues) != 0) {
+			ADD_FAILURE() << "reconfiguration " << done << ": " << queues << " queues";
+			break;
+		}
+		for (uint16_t q = 0; q < queues; q++) {
+			auto pkts = pool.frames(8);
+			const uint16_t sent = rte_eth_tx_burst(port, q, pkts.data(), pkts.size());
+			rte_pktmbuf_free_bulk(pkts.data() + sent, pkts.size() - sent);
+		}
+	}
+	stop = true;
+	hotplug.join();
+	printf("stress: %d reconfigurations, %d VFs plugged\n", done, plugged.load());
+	EXPECT_GE(plugged.load(), std::max(n / 4, 1));
+	rte_eth_dev_stop(port);
 }
 
 } // namespace
