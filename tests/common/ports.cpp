@@ -25,8 +25,8 @@ bool wait_until(const std::function<bool()> &done, std::chrono::milliseconds tim
 	return true;
 }
 
-Mempool::Mempool(const std::string &name, unsigned n)
-    : mp_(rte_pktmbuf_pool_create(name.c_str(), n, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+Mempool::Mempool(const std::string &name, unsigned n, unsigned cache)
+    : mp_(rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				  rte_socket_id()))
 {
 	if (mp_ == nullptr)
@@ -73,11 +73,12 @@ RingPort::~RingPort()
 {
 	/* The bypass port closes sub-ports handed to it; close it if not. */
 	uint16_t port;
-	if (rte_eth_dev_get_port_by_name(name_.c_str(), &port) == 0) {
+	if (!forgotten_ && rte_eth_dev_get_port_by_name(name_.c_str(), &port) == 0) {
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 	}
-	rte_vdev_uninit(name_.c_str());
+	if (!forgotten_)
+		rte_vdev_uninit(name_.c_str());
 	for (rte_ring *r : {rx_, tx_ != rx_ ? tx_ : nullptr}) {
 		if (r == nullptr)
 			continue;

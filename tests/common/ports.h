@@ -20,7 +20,10 @@ bool wait_until(const std::function<bool()> &done,
 
 class Mempool {
 public:
-	explicit Mempool(const std::string &name, unsigned n = 4095);
+	/* cache: per-lcore mbufs, for lcores that share a CPU: a pool's ring is
+	 * not safe from preemption, and an lcore descheduled in the middle of
+	 * freeing into it holds every other one up until it runs again. */
+	explicit Mempool(const std::string &name, unsigned n = 4095, unsigned cache = 0);
 	~Mempool() { rte_mempool_free(mp_); }
 	Mempool(const Mempool &) = delete;
 	Mempool &operator=(const Mempool &) = delete;
@@ -56,12 +59,16 @@ public:
 	}
 	/* Frees what the port transmitted; returns their sequence numbers. */
 	std::vector<uint32_t> drain_tx();
+	/* The port is someone else's to close (a bypass port releasing it
+	 * after a removal request): the destructor frees only the rings. */
+	void forget() { forgotten_ = true; }
 
 private:
 	std::string name_;
 	rte_ring *rx_;
 	rte_ring *tx_;
 	uint16_t port_id_ = RTE_MAX_ETHPORTS;
+	bool forgotten_ = false;
 };
 
 /* A net_bypass port created through the vdev bus, as --vdev would. */
