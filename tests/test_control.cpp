@@ -249,6 +249,24 @@ TEST_F(HeldRelease, ALeavingVfGetsNoSettingAndIsNotStartedAgain)
 	EXPECT_EQ(faulty::calls(backup_->port_id(), faulty::Op::mtu_set), 1u);
 }
 
+TEST_F(HeldRelease, TheBypassPortRemovedWhileItReleasesAVfIsRemoved)
+{
+	/* The application removes the bypass port (holding the vdev bus lock
+	 * as it does) while the control thread is releasing the VF, whose
+	 * device it then removes: that must not wait for the bus. */
+	std::thread unhold([&] {
+		std::this_thread::sleep_for(100ms);
+		faulty::hold_rx(vf_->port_id(), false);
+		poller_.stop = true;
+	});
+	auto removing =
+	    std::async(std::launch::async, [&] { return rte_vdev_uninit("net_bypass_ctl"); });
+	const bool done = removing.wait_for(10s) == std::future_status::ready;
+	unhold.join();
+	ASSERT_TRUE(done) << "removing the bypass port hung";
+	EXPECT_EQ(removing.get(), 0);
+}
+
 TEST_F(ControlPath, ARestartDuringARemovalLeavesTheLeavingVfStopped)
 {
 	/* The removal arrives while dev_start is on its way to the VF. */

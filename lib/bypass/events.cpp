@@ -10,6 +10,7 @@
 #include <rte_dev.h>
 
 #include "hotplug_policy.h"
+#include "hotplug_worker.h"
 #include "log.h"
 
 namespace bypass {
@@ -218,15 +219,13 @@ void EventHub::device_add(const char *device_name)
 		BYPASS_LOG(INFO, "hot-plugged device %s not probed: %s", device_name, why.c_str());
 		return;
 	}
-	std::lock_guard<std::mutex> guard(lock_);
-	if (slots_.empty() || prober_.start("bypass-probe") < 0)
-		return;
-	prober_.post([name = std::string(device_name)] {
-		const int ret = rte_dev_probe(name.c_str());
-		if (ret < 0 && ret != -EEXIST)
-			BYPASS_LOG(INFO, "hot-plugged device %s not probed: %s", name.c_str(),
-				   rte_strerror(-ret));
-	});
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (slots_.empty())
+			return;
+	}
+	/* A port it creates raises NEW, which the listeners see. */
+	HotplugWorker::instance().probe(device_name, nullptr, 0);
 }
 
 } // namespace bypass

@@ -10,8 +10,6 @@
 
 #include <rte_ethdev.h>
 
-#include "control_thread.h"
-
 namespace bypass {
 
 /* Why a port is asked to go. A request (the PMD's RMV interrupt, the EAL
@@ -53,8 +51,8 @@ public:
 /* Turns ethdev events (NEW, DESTROY, INTR_RMV, INTR_LSC, for every port)
  * and EAL device events (ADD, REMOVE) into calls on the registered
  * listeners. A device the EAL hot-plug monitor reports as added is probed
- * on the hub's own control thread, if the application's allow and block
- * lists let it (hotplug_policy.h), so that its port raises NEW. Callbacks
+ * on the hot-plug thread (hotplug_worker.h), if the application's allow and
+ * block lists let it (hotplug_policy.h), so that its port raises NEW. Callbacks
  * are registered with DPDK while at least one listener exists.
  *
  * Locks: lock_ guards the listener list and ports_lock_ the `going` set;
@@ -102,7 +100,6 @@ private:
 	std::condition_variable idle_;
 	std::list<Slot> slots_; /* stable addresses while dispatching */
 	bool monitor_started_ = false;
-	ControlThread prober_;
 
 	std::mutex ports_lock_;
 	std::bitset<RTE_MAX_ETHPORTS> going_;

@@ -9,6 +9,7 @@
 #include <rte_devargs.h>
 #include <ethdev_driver.h>
 
+#include "hotplug_worker.h"
 #include "log.h"
 
 namespace bypass {
@@ -73,16 +74,22 @@ int SubDevice::attach(const char *role, const std::string &spec)
 SubDevice::~SubDevice()
 {
 	if (attached() && probed_here_)
-		close_port(port_id_, true);
+		close_port(port_id_, AfterClose::remove);
 }
 
-void close_port(uint16_t port, bool remove_device)
+void close_port(uint16_t port, AfterClose after)
 {
 	rte_device *device = rte_eth_devices[port].device;
+	const std::string bus = device != nullptr ? rte_bus_name(rte_dev_bus(device)) : "";
+	const std::string name = device != nullptr ? rte_dev_name(device) : "";
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
-	if (device != nullptr && remove_device)
+	if (device == nullptr)
+		return;
+	if (after == AfterClose::remove)
 		rte_dev_remove(device);
+	else if (after == AfterClose::remove_later)
+		HotplugWorker::instance().remove_device(bus, name);
 }
 
 } // namespace bypass

@@ -35,8 +35,16 @@ private:
 	bool probed_here_ = false;
 };
 
-/* Stops and closes `port`, then removes its device if `remove_device`
- * (a vdev port is freed by its close, so the device is looked up first). */
-void close_port(uint16_t port, bool remove_device);
+/* What becomes of a port's device once the port is closed. */
+enum class AfterClose {
+	keep,
+	remove,	      /* at once, on this thread */
+	remove_later, /* on the hot-plug thread (hotplug_worker.h): for
+		       * threads that must not wait for the bus */
+};
+
+/* Stops and closes `port`, then does `after` with its device (a vdev port
+ * is freed by its close, so the device is looked up first). */
+void close_port(uint16_t port, AfterClose after);
 
 } // namespace bypass

@@ -22,6 +22,7 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 
+#include "bypass/hotplug_worker.h"
 #include "bypass/log.h"
 #include "bypass/sub_device.h"
 #include "bypass_private.h"
@@ -90,8 +91,9 @@ void release(BypassPort &bp, unsigned path, uint16_t port, Removal why)
 	}
 	bp.last_switch_us.store(us_since(bp.leave_started_tsc.load()));
 	/* The slot is free: a port that appears from here on can take it. The
-	 * device goes too, as its removal was asked for. */
-	close_port(port, true);
+	 * device goes too, as its removal was asked for, but not on this
+	 * thread (hotplug_worker.h). */
+	close_port(port, AfterClose::remove_later);
 	BYPASS_LOG(INFO, "port %u: the %s sub-port %u released (%s) %" PRIu64 " us after the event",
 		   bp.dev->data->port_id, path_name(path), port, removal_name(why),
 		   bp.last_switch_us.load());
@@ -109,21 +111,18 @@ void destroyed_followup(BypassPort &bp, unsigned path, uint16_t port)
 	refill(bp, path);
 }
 
+/* While the slot stays empty, its devargs are probed again with backoff.
+ * The probe runs on the hot-plug thread; the port it creates raises NEW
+ * there, which on_port_new() recognises as this slot's. */
 void schedule_reprobe(BypassPort &bp, unsigned path)
 {
-	SubPort &sub = bp.sub[path];
-	bp.ctl.post_after(sub.retry_delay, [&bp, path] {
+	bp.ctl.post_after(bp.sub[path].retry_delay, [&bp, path] {
 		std::lock_guard<std::mutex> lock(bp.ctl_lock);
 		SubPort &s = bp.sub[path];
 		if (s.state.load() != SubState::EMPTY)
 			return;
-		/* A successful probe raises NEW on this thread: on_port_new
-		 * claims the port for this slot and posts its attach. */
-		bp.reprobing.store(path);
-		const int ret = rte_dev_probe(s.devargs.c_str());
-		bp.reprobing.store(PATH_NONE);
-		if (ret == 0 && s.state.load() != SubState::EMPTY)
-			return;
+		if (!s.probing->load())
+			HotplugWorker::instance().probe(s.devargs, &bp, path, s.probing);
 		s.retry_delay = std::min(s.retry_delay * 2, REPROBE_MAX);
 		schedule_reprobe(bp, path);
 	});
@@ -214,8 +213,8 @@ void BypassPort::on_port_new(uint16_t port)
 	/* The port our own re-probe of devargs created is that sub-port by
 	 * definition (its MAC is set by the replay); others must match.
 	 * During NEW the port is allocated but not yet valid: read its data. */
-	unsigned path = reprobing.load();
-	const bool from_devargs = path != PATH_NONE && ctl.on_thread();
+	unsigned path = PATH_NONE;
+	const bool from_devargs = HotplugWorker::probing_for(this, path);
 	if (!from_devargs) {
 		const rte_ether_addr *mac = rte_eth_devices[port].data->mac_addrs;
 		if (mac == nullptr || !rte_is_same_ether_addr(mac, &pair_mac))
@@ -254,7 +253,7 @@ void BypassPort::on_removal_request(uint16_t port, Removal why)
 		if (sub[p].pending == port) {
 			/* It never joined: let it go. */
 			sub[p].pending = RTE_MAX_ETHPORTS;
-			ctl.post([port] { close_port(port, true); });
+			ctl.post([port] { close_port(port, AfterClose::remove_later); });
 			return;
 		}
 	}

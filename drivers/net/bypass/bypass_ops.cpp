@@ -136,9 +136,10 @@ int dev_close(rte_eth_dev *dev) noexcept
 			SubPort &sub = bp.sub[p];
 			const uint16_t port = take_out(bp, p);
 			if (port != RTE_MAX_ETHPORTS)
-				close_port(port, sub.probed_here);
+				close_port(port,
+					   sub.probed_here ? AfterClose::remove : AfterClose::keep);
 			if (sub.pending != RTE_MAX_ETHPORTS)
-				close_port(sub.pending, false);
+				close_port(sub.pending, AfterClose::keep);
 		}
 	}
 	/* ethdev frees dev_private once this returns. */

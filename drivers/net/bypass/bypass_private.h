@@ -186,6 +186,8 @@ struct SubPort {
 	const eth_dev_ops *kind = nullptr;
 	unsigned attach_tries = 0;		  /* transient failures of the current port */
 	std::chrono::microseconds retry_delay{0}; /* of the devargs re-probe */
+	/* A re-probe of `devargs` is on the hot-plug thread. */
+	std::shared_ptr<std::atomic<bool>> probing = std::make_shared<std::atomic<bool>>(false);
 };
 
 /* rte_eth_stats as the array of 64-bit counters it is. */
@@ -233,9 +235,6 @@ struct BypassPort final : EventListener {
 	std::atomic<unsigned> lsc_waits{0}; /* bypass_notify.cpp */
 	std::atomic<bool> rmv_pending{false};
 	std::atomic<bool> rmv_announced{false};
-	/* The path being re-probed from devargs by the control thread:
-	 * the port its probe creates is that sub-port, whatever its MAC. */
-	std::atomic<uint8_t> reprobing{PATH_NONE};
 	std::atomic<int> path_reason{RTE_PMD_BYPASS_REASON_STOPPED};
 	std::atomic<uint64_t> tx_switches{0};
 	std::atomic<uint64_t> leave_started_tsc{0};

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "hotplug_worker.h"
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+
+#include "log.h"
+
+namespace bypass {
+
+namespace {
+
+/* The probe the worker is running, on its thread. */
+thread_local const void *probe_owner = nullptr;
+thread_local unsigned probe_tag = 0;
+
+} // namespace
+
+HotplugWorker &HotplugWorker::instance()
+{
+	static HotplugWorker worker;
+	return worker;
+}
+
+void HotplugWorker::post(ControlThread::Task task)
+{
+	if (thread_.start("bypass-hotplug") < 0) {
+		BYPASS_LOG(ERR, "cannot start the hot-plug thread: running the job here");
+		task();
+		return;
+	}
+	thread_.post(std::move(task));
+}
+
+void HotplugWorker::remove_device(const std::string &bus, const std::string &name)
+{
+	post([bus, name] {
+		/* -EINVAL: gone already (removed by whoever else, or with
+		 * its last port). */
+		const int ret = rte_eal_hotplug_remove(bus.c_str(), name.c_str());
+		if (ret < 0 && ret != -EINVAL && ret != -ENOENT)
+			BYPASS_LOG(NOTICE, "device %s not removed: %s", name.c_str(),
+				   rte_strerror(-ret));
+	});
+}
+
+void HotplugWorker::probe(const std::string &devargs, const void *owner, unsigned tag,
+			  std::shared_ptr<std::atomic<bool>> busy)
+{
+	if (busy)
+		busy->store(true);
+	post([devargs, owner, tag, busy] {
+		probe_owner = owner;
+		probe_tag = tag;
+		const int ret = rte_dev_probe(devargs.c_str());
+		probe_owner = nullptr;
+		/* A hot-plugged device is news; a re-probe that fails again,
+		 * every second, is not. */
+		if (ret < 0 && ret != -EEXIST)
+			rte_log(owner == nullptr ? RTE_LOG_INFO : RTE_LOG_DEBUG, logtype,
+				"net_bypass: %s not probed: %s\n", devargs.c_str(),
+				rte_strerror(-ret));
+		if (busy)
+			busy->store(false);
+	});
+}
+
+bool HotplugWorker::probing_for(const void *owner, unsigned &tag)
+{
+	if (owner == nullptr || probe_owner != owner)
+		return false;
+	tag = probe_tag;
+	return true;
+}
+
+} // namespace bypass
