@@ -46,7 +46,8 @@ protected:
 	}
 	bool wait_released()
 	{
-		return wait_until([&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; });
+		return wait_until(
+		    [&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; });
 	}
 	RingPort backup_{unique("bk")};
 	std::optional<RingPort> vf_{std::in_place, unique("vf")};
@@ -159,8 +160,9 @@ TEST_F(HotPlug, LinkFlapKeepsTheVfAttached)
 	const uint16_t vf = vf_->port_id();
 	for (int flap = 0; flap < 5; flap++) {
 		ASSERT_EQ(rte_eth_dev_set_link_down(vf), 0);
-		ASSERT_TRUE(wait_until(
-		    [&] { return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN; }));
+		ASSERT_TRUE(wait_until([&] {
+			return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN;
+		}));
 		EXPECT_EQ(bypass_state(port()).active_port, vf);
 		ASSERT_EQ(rte_eth_dev_set_link_up(vf), 0);
 		ASSERT_TRUE(wait_active(vf));
@@ -220,7 +222,7 @@ TEST_F(HotPlug, ForcedBackupHoldsTxThereUntilReleased)
 	EXPECT_EQ(rte_pmd_bypass_force_backup(backup_.port_id(), 1), -ENODEV);
 }
 
-int count_lsc(uint16_t, rte_eth_event_type, void *arg, void *)
+int count_event(uint16_t, rte_eth_event_type, void *arg, void *)
 {
 	++*static_cast<std::atomic<int> *>(arg);
 	return 0;
@@ -233,7 +235,8 @@ TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
 	BypassDev bypass("net_bypass_lsc", "backup=" + backup.name() + ",active=" + vf.name());
 	ASSERT_EQ(bypass.probe_result(), 0);
 	std::atomic<int> events{0};
-	rte_eth_dev_callback_register(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc, &events);
+	rte_eth_dev_callback_register(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_event,
+				      &events);
 	rte_eth_conf conf{};
 	conf.intr_conf.lsc = 1;
 	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
@@ -253,8 +256,67 @@ TEST(HotPlugLsc, ApplicationHearsOnlyChangesOfTheAggregateLink)
 	ASSERT_EQ(rte_eth_dev_set_link_down(backup.port_id()), 0);
 	EXPECT_TRUE(wait_until([&] { return events.load() == at_start + 1; }))
 	    << "losing both links was not announced";
-	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_lsc,
+	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_LSC, count_event,
 					&events);
+}
+
+TEST_F(HotPlug, BackupRemovalLeavesTrafficOnTheVfUntilANewBackupIsTaken)
+{
+	const uint16_t old = backup_.port_id();
+	std::optional<RingPort> backup2;
+	raise_rmv(old);
+	ASSERT_TRUE(
+	    wait_until([&] { return bypass_state(port()).backup_port == RTE_MAX_ETHPORTS; }));
+	EXPECT_TRUE(bypass_state(port()).on_active);
+	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
+	EXPECT_EQ(vf_->drain_tx().size(), 8u);
+	EXPECT_FALSE(rte_eth_dev_is_valid_port(old)) << "the removed backup's port is still there";
+	backup_.forget(); /* the bypass port removes its device */
+
+	/* The VF's link goes: with no backup, tx stays on it. */
+	ASSERT_EQ(rte_eth_dev_set_link_down(vf_->port_id()), 0);
+	EXPECT_TRUE(wait_until(
+	    [&] { return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_NO_BACKUP; }));
+	ASSERT_EQ(rte_eth_dev_set_link_up(vf_->port_id()), 0);
+
+	backup2.emplace(unique("bk2_"));
+	ASSERT_TRUE(wait_until([&] {
+		return bypass_state(port()).backup_port == backup2->port_id() &&
+		       bypass_->xstat("backup_attaches") == 1;
+	})) << "the new backup was not attached";
+	const auto visible = visible_ports();
+	EXPECT_EQ(std::count(visible.begin(), visible.end(), backup2->port_id()), 0);
+	close();
+	backup2->drain_tx();
+}
+
+TEST(HotPlugNoPath, WithNoSubPortLeftTheApplicationHearsRmvOnce)
+{
+	Mempool pool(unique("pool"));
+	RingPort backup(unique("bk")), vf(unique("vf"));
+	BypassDev bypass("net_bypass_nopath", "backup=" + backup.name() + ",active=" + vf.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	rte_eth_dev_info info{};
+	ASSERT_EQ(rte_eth_dev_info_get(bypass.port_id(), &info), 0);
+	EXPECT_TRUE(*info.dev_flags & RTE_ETH_DEV_INTR_RMV);
+	std::atomic<int> rmv{0};
+	rte_eth_dev_callback_register(bypass.port_id(), RTE_ETH_EVENT_INTR_RMV, count_event, &rmv);
+	rte_eth_conf conf{};
+	conf.intr_conf.rmv = 1;
+	ASSERT_EQ(bypass.start(pool, 1, conf), 0);
+
+	raise_rmv(vf.port_id());
+	ASSERT_TRUE(wait_until(
+	    [&] { return bypass_state(bypass.port_id()).active_port == RTE_MAX_ETHPORTS; }));
+	std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	EXPECT_EQ(rmv.load(), 0) << "RMV while the backup is left";
+	raise_rmv(backup.port_id());
+	EXPECT_TRUE(wait_until([&] { return rmv.load() == 1; })) << "no RMV once no path is left";
+	std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	EXPECT_EQ(rmv.load(), 1);
+	EXPECT_EQ(bypass_state(bypass.port_id()).reason, RTE_PMD_BYPASS_REASON_NO_PATH);
+	rte_eth_dev_callback_unregister(bypass.port_id(), RTE_ETH_EVENT_INTR_RMV, count_event,
+					&rmv);
 }
 
 TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)

@@ -443,6 +443,7 @@ TEST(StressReconfigure, ReconfiguredEveryWhichWayWhileVfsComeAndGo)
 			}
 			raise_rmv(old);
 			wait_until([&] { return bypass_state(port).active_port != old; });
+			vf->forget(); /* the bypass port tears it down */
 			vf = std::make_unique<FaultyPort>(unique("net_faulty_s") +
 							      std::to_string(++plugged) + "_",
 							  "mac=" + mac + ",keep=0");

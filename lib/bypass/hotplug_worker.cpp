@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "hotplug_worker.h"
 
+#include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 
@@ -35,9 +36,13 @@ void HotplugWorker::post(ControlThread::Task task)
 void HotplugWorker::remove_device(const std::string &bus, const std::string &name)
 {
 	post([bus, name] {
-		/* -EINVAL: gone already (removed by whoever else, or with
-		 * its last port). */
-		const int ret = rte_eal_hotplug_remove(bus.c_str(), name.c_str());
+		/* A vdev is found and removed under its bus's lock, which a
+		 * concurrent removal by someone else cannot slip into, unlike
+		 * rte_eal_hotplug_remove()'s find, then remove. -EINVAL,
+		 * -ENOENT: gone already (removed by someone else, or with its
+		 * last port). */
+		const int ret = bus == "vdev" ? rte_vdev_uninit(name.c_str())
+					      : rte_eal_hotplug_remove(bus.c_str(), name.c_str());
 		if (ret < 0 && ret != -EINVAL && ret != -ENOENT)
 			BYPASS_LOG(NOTICE, "device %s not removed: %s", name.c_str(),
 				   rte_strerror(-ret));

@@ -681,6 +681,8 @@ FaultyPort::FaultyPort(const std::string &name, const std::string &args) : name_
 
 FaultyPort::~FaultyPort()
 {
+	if (forgotten_)
+		return;
 	uint16_t port;
 	if (rte_eth_dev_get_port_by_name(name_.c_str(), &port) == 0)
 		rte_eth_dev_stop(port);

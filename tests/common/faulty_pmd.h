@@ -39,10 +39,14 @@ public:
 
 	const std::string &name() const { return name_; }
 	uint16_t port_id() const { return port_id_; }
+	/* A bypass port releasing it after a removal request closes and
+	 * removes it: the destructor leaves it alone. */
+	void forget() { forgotten_ = true; }
 
 private:
 	std::string name_;
 	uint16_t port_id_ = UINT16_MAX;
+	bool forgotten_ = false;
 };
 
 namespace faulty {

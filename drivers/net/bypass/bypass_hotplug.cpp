@@ -183,8 +183,11 @@ void refill(BypassPort &bp, unsigned path)
 		sub.retry_delay = REPROBE_FIRST;
 		schedule_reprobe(bp, path);
 	}
-	const bool none = bp.sub[PATH_BACKUP].state.load() == SubState::EMPTY &&
-			  bp.sub[PATH_ACTIVE].state.load() == SubState::EMPTY;
+	auto gone = [&](unsigned p) {
+		const SubState st = bp.sub[p].state.load();
+		return st == SubState::EMPTY || st == SubState::GIVEN_UP;
+	};
+	const bool none = gone(PATH_BACKUP) && gone(PATH_ACTIVE);
 	if (none && !bp.rmv_announced.exchange(true))
 		announce_rmv(bp);
 }

@@ -56,7 +56,7 @@ Choice choose_tx_path(const BypassPort &bp, bool started)
 
 const char *tx_path_name(unsigned path)
 {
-	return path == PATH_NONE ? "no" : path_name(path);
+	return path == PATH_NONE ? "no path" : path == PATH_BACKUP ? "the backup" : "the active";
 }
 
 void link_poll(BypassPort &bp, uint64_t gen)
@@ -83,8 +83,10 @@ void tx_path_refresh_locked(BypassPort &bp)
 	/* A switch is from one path to the other, not a start or a stop. */
 	if (before != PATH_NONE && choice.path != PATH_NONE)
 		bp.tx_switches.fetch_add(1, std::memory_order_relaxed);
-	BYPASS_LOG(INFO, "port %u: tx now on the %s sub-port (%s)", bp.dev->data->port_id,
-		   tx_path_name(choice.path), rte_pmd_bypass_reason_str(choice.reason));
+	/* A start or a stop is the application's doing: not news. */
+	rte_log(bp.started && before != PATH_NONE ? RTE_LOG_INFO : RTE_LOG_DEBUG, logtype,
+		"net_bypass: port %u: tx now on %s (%s)\n", bp.dev->data->port_id,
+		tx_path_name(choice.path), rte_pmd_bypass_reason_str(choice.reason));
 }
 
 void link_refresh(BypassPort &bp)
