@@ -181,6 +181,7 @@ bool detach_slot(BypassPort &bp, unsigned path, uint16_t port, bool readable,
 	counters_leave(bp, path, fresh ? &now : nullptr);
 	std::lock_guard<std::mutex> fp(bp.fp_lock);
 	empty_slot(bp, path);
+	tx_path_refresh_locked(bp); /* the reason, now that it is gone */
 	return true;
 }
 
