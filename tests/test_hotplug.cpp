@@ -67,7 +67,8 @@ TEST_F(HotPlug, RmvEventMovesTxToTheBackupAtOnceAndReleasesTheVf)
 	    << s.reason;
 
 	ASSERT_TRUE(wait_released());
-	EXPECT_FALSE(rte_eth_dev_is_valid_port(vf)) << "the removed VF's port is still there";
+	EXPECT_TRUE(wait_until([&] { return !rte_eth_dev_is_valid_port(vf); }))
+	    << "the removed VF's port is still there";
 	EXPECT_EQ(bypass_state(port()).reason, RTE_PMD_BYPASS_REASON_NO_ACTIVE);
 	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
 	EXPECT_EQ(backup_.drain_tx().size(), 8u);
@@ -79,7 +80,7 @@ TEST_F(HotPlug, DeviceRemovalEventReleasesTheVf)
 	rte_dev_event_callback_process(rte_dev_name(rte_eth_devices[vf].device),
 				       RTE_DEV_EVENT_REMOVE);
 	ASSERT_TRUE(wait_released());
-	EXPECT_FALSE(rte_eth_dev_is_valid_port(vf));
+	EXPECT_TRUE(wait_until([&] { return !rte_eth_dev_is_valid_port(vf); }));
 }
 
 TEST_F(HotPlug, VfClosedBehindTheDriversBackIsForgotten)
@@ -270,7 +271,8 @@ TEST_F(HotPlug, BackupRemovalLeavesTrafficOnTheVfUntilANewBackupIsTaken)
 	EXPECT_TRUE(bypass_state(port()).on_active);
 	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
 	EXPECT_EQ(vf_->drain_tx().size(), 8u);
-	EXPECT_FALSE(rte_eth_dev_is_valid_port(old)) << "the removed backup's port is still there";
+	EXPECT_TRUE(wait_until([&] { return !rte_eth_dev_is_valid_port(old); }))
+	    << "the removed backup's port is still there";
 	backup_.forget(); /* the bypass port removes its device */
 
 	/* The VF's link goes: with no backup, tx stays on it. */

@@ -5,6 +5,9 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 
+#include <ethdev_driver.h>
+
+#include "events.h"
 #include "log.h"
 
 namespace bypass {
@@ -33,9 +36,31 @@ void HotplugWorker::post(ControlThread::Task task)
 	thread_.post(std::move(task));
 }
 
+namespace {
+
+/* Whether a device of that name has ethdev ports: one created again under
+ * the same name since its removal was asked for (a vdev plugged back, a
+ * VF at the same address), which is somebody's, not to be removed. */
+bool has_ports(const std::string &name)
+{
+	bool found = false;
+	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS && !found;
+	     p = rte_eth_find_next(p + 1)) {
+		EventHub::instance().inspect(p, [&] {
+			const rte_device *device = rte_eth_devices[p].device;
+			found = device != nullptr && name == rte_dev_name(device);
+		});
+	}
+	return found;
+}
+
+} // namespace
+
 void HotplugWorker::remove_device(const std::string &bus, const std::string &name)
 {
 	post([bus, name] {
+		if (has_ports(name))
+			return;
 		/* A vdev is found and removed under its bus's lock, which a
 		 * concurrent removal by someone else cannot slip into, unlike
 		 * rte_eal_hotplug_remove()'s find, then remove. -EINVAL,

@@ -26,7 +26,8 @@ class HotplugWorker {
 public:
 	static HotplugWorker &instance();
 
-	/* Removes the device, if it is still there. */
+	/* Removes the device, if it is still there and has no port: one
+	 * created again under the same name meanwhile is left alone. */
 	void remove_device(const std::string &bus, const std::string &name);
 	/* Probes `devargs` for `owner` (any key): during that probe,
 	 * probing_for(owner) answers `tag` on the thread that raises NEW.

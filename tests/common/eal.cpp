@@ -4,6 +4,7 @@
  * in, as an application using its API would have it. */
 #include "eal.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -45,6 +46,12 @@ bool world_writable_on_path(fs::path p)
 std::string unique(const std::string &stem)
 {
 	return stem + std::to_string(getpid());
+}
+
+std::string once(const std::string &stem)
+{
+	static std::atomic<unsigned> n{0};
+	return stem + "_" + std::to_string(n++);
 }
 
 std::string plugin_path()

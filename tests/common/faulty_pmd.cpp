@@ -2,6 +2,7 @@
 /* net_faulty (faulty_pmd.h): a test PMD that fails, hangs or refuses on
  * command. */
 #include "faulty_pmd.h"
+#include "eal.h"
 
 #include <array>
 #include <atomic>
@@ -672,11 +673,11 @@ unsigned prepared(uint16_t port)
 
 } // namespace faulty
 
-FaultyPort::FaultyPort(const std::string &name, const std::string &args) : name_(name)
+FaultyPort::FaultyPort(const std::string &stem, const std::string &args) : name_(once(stem))
 {
-	if (rte_vdev_init(name.c_str(), args.c_str()) != 0 ||
-	    rte_eth_dev_get_port_by_name(name.c_str(), &port_id_) != 0)
-		throw std::runtime_error("cannot create " + name + "," + args);
+	if (rte_vdev_init(name_.c_str(), args.c_str()) != 0 ||
+	    rte_eth_dev_get_port_by_name(name_.c_str(), &port_id_) != 0)
+		throw std::runtime_error("cannot create " + name_ + "," + args);
 }
 
 FaultyPort::~FaultyPort()

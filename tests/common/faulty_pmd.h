@@ -32,7 +32,7 @@ namespace bypass_test {
  * uses one links the PMD in.) */
 class FaultyPort {
 public:
-	FaultyPort(const std::string &name, const std::string &args);
+	FaultyPort(const std::string &stem, const std::string &args);
 	~FaultyPort();
 	FaultyPort(const FaultyPort &) = delete;
 	FaultyPort &operator=(const FaultyPort &) = delete;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ports.h"
 
+#include "eal.h"
+
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -54,15 +56,15 @@ uint32_t frame_seq(const rte_mbuf *m)
 	return seq;
 }
 
-RingPort::RingPort(const std::string &name, bool loopback)
-    : name_(name), rx_(rte_ring_create((name + "_rx").c_str(), 1024, rte_socket_id(), 0)),
-      tx_(loopback ? rx_ : rte_ring_create((name + "_tx").c_str(), 1024, rte_socket_id(), 0))
+RingPort::RingPort(const std::string &stem, bool loopback)
+    : name_(once(stem)), rx_(rte_ring_create((name_ + "_rx").c_str(), 1024, rte_socket_id(), 0)),
+      tx_(loopback ? rx_ : rte_ring_create((name_ + "_tx").c_str(), 1024, rte_socket_id(), 0))
 {
 	if (rx_ == nullptr || tx_ == nullptr)
-		throw std::runtime_error("cannot create rings for " + name);
-	const int port = rte_eth_from_rings(name.c_str(), &rx_, 1, &tx_, 1, rte_socket_id());
+		throw std::runtime_error("cannot create rings for " + name_);
+	const int port = rte_eth_from_rings(name_.c_str(), &rx_, 1, &tx_, 1, rte_socket_id());
 	if (port < 0)
-		throw std::runtime_error("cannot create ring port " + name);
+		throw std::runtime_error("cannot create ring port " + name_);
 	port_id_ = static_cast<uint16_t>(port);
 	char port_name[RTE_ETH_NAME_MAX_LEN];
 	rte_eth_dev_get_name_by_port(port_id_, port_name);

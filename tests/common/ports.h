@@ -44,7 +44,7 @@ uint32_t frame_seq(const rte_mbuf *m);
 class RingPort {
 public:
 	/* With `loopback`, what the port transmits it receives again. */
-	explicit RingPort(const std::string &name, bool loopback = false);
+	explicit RingPort(const std::string &stem, bool loopback = false);
 	~RingPort();
 	RingPort(const RingPort &) = delete;
 	RingPort &operator=(const RingPort &) = delete;
