@@ -225,6 +225,29 @@ TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 	EXPECT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
 }
 
+TEST(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
+{
+	VhostBackend host({VhostBackend::Mode::failover});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	RingPort active(unique("ac"));
+	BypassDev bypass("net_bypass_sb2",
+			 "backup=" + virtio_user("virtio_user_sb2", host.socket(0)) +
+			     ",active=" + active.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	ASSERT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
+
+	/* Unplugged; its devargs are probed again: a new virtio port, which
+	 * gets the journal, and negotiates STANDBY once more. */
+	raise_rmv(bypass_state(bypass.port_id()).backup_port);
+	EXPECT_TRUE(wait_until([&] { return bypass.xstat("backup_attaches") == 1; },
+			       std::chrono::seconds(10)))
+	    << "the virtio backup did not come back";
+	EXPECT_TRUE(host.wait_for("(STANDBY yes)", 2)) << host.log();
+	EXPECT_TRUE(on_active(bypass.port_id()));
+}
+
 TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 {
 	VhostBackend host({VhostBackend::Mode::failover});
