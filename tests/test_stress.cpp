@@ -209,12 +209,14 @@ std::unique_ptr<Sub> make_sub(Kind kind, const std::string &role, int n)
 		return std::make_unique<RingSub>(id);
 	case Kind::null:
 		return std::make_unique<VdevSub>("net_null_st" + id, "");
-	case Kind::tap:
-		/* An interface name fits IFNAMSIZ. */
-		return std::make_unique<VdevSub>("net_tap_st" + id,
-						 "iface=bs" + std::to_string(n % 1000) + role[0] +
-						     std::to_string(getpid() % 100000) +
-						     ",mac=02:00:00:00:1b:02");
+	case Kind::tap: {
+		/* Short: net_tap names a mempool after the device (26 characters
+		 * at most), and the interface name must fit IFNAMSIZ. */
+		const std::string tap = role.substr(0, 1) + std::to_string(n) + "_" +
+					std::to_string(getpid() % 100000);
+		return std::make_unique<VdevSub>("net_tap_" + tap,
+						 "iface=bs" + tap + ",mac=02:00:00:00:1b:02");
+	}
 	}
 	return nullptr;
 }
