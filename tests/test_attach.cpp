@@ -15,7 +15,7 @@
 
 #include "common/backend.h"
 #include "common/eal.h"
-#include "common/faulty_pmd.h"
+#include "common/faulty_fixture.h"
 #include "common/log_capture.h"
 #include "common/ports.h"
 
@@ -24,36 +24,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string MAC = "02:00:00:00:0a:77";
-
-class Attach : public testing::Test {
+class Attach : public FaultyPair {
 protected:
 	/* Starts a bypass port with `queues` queue pairs over two net_faulty
 	 * ports made with `args`. */
 	void start(const std::string &args, uint16_t queues, const rte_eth_conf &conf = {})
 	{
-		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC + "," + args);
-		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC + "," + args);
-		bypass_.emplace("net_bypass_attach",
-				"backup=" + backup_->name() + ",active=" + vf_->name());
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		ASSERT_EQ(bypass_->start(pool_, queues, conf), 0);
-		ASSERT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }));
+		make(args, args);
+		FaultyPair::start(queues, conf);
 		ASSERT_EQ(rte_eth_dev_info_get(port(), &info_before_), 0);
 	}
-	uint16_t port() const { return bypass_->port_id(); }
-
-	/* Removes the VF and offers `args` in its place; returns its port id
-	 * once it is claimed. */
-	uint16_t replace_vf(const std::string &args)
-	{
-		raise_rmv(vf_->port_id());
-		EXPECT_TRUE(wait_until(
-		    [&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; }));
-		vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC + "," + args);
-		return vf2_->port_id();
-	}
-
 	/* Waits for the give-up and returns its reason ("" if none came). */
 	std::string given_up()
 	{
@@ -93,17 +73,6 @@ protected:
 			rte_pktmbuf_free(m);
 	}
 
-	void TearDown() override
-	{
-		bypass_.reset();
-		vf2_.reset();
-		vf_.reset();
-		backup_.reset();
-	}
-
-	Mempool pool_{unique("pool")};
-	std::optional<FaultyPort> backup_, vf_, vf2_;
-	std::optional<BypassDev> bypass_;
 	rte_eth_dev_info info_before_{};
 };
 
@@ -111,7 +80,7 @@ TEST_F(Attach, AVfWithFewerQueuesThanConfiguredIsGivenUpOnOnce)
 {
 	start("queues=4", 2);
 	LogCapture log;
-	const uint16_t vf = replace_vf("queues=1");
+	const uint16_t vf = offer_vf("queues=1");
 	const std::string reason = given_up();
 	EXPECT_NE(reason.find("1/1 rx/tx queues, the port uses 2/2"), std::string::npos) << reason;
 	expect_given_up_for_good(vf, faulty::Op::configure, log);
@@ -124,7 +93,7 @@ TEST_F(Attach, AVfLackingAConfiguredOffloadIsGivenUpOn)
 	const std::string strip = "rx_offloads=" + std::to_string(RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
 	start(strip, 1, conf);
 	LogCapture log;
-	const uint16_t vf = replace_vf("rx_offloads=0");
+	const uint16_t vf = offer_vf("rx_offloads=0");
 	EXPECT_NE(given_up().find("lacks rx offloads"), std::string::npos);
 	expect_given_up_for_good(vf, faulty::Op::configure, log);
 }
@@ -134,7 +103,7 @@ TEST_F(Attach, AVfWhoseMtuRangeExcludesThePortsMtuIsGivenUpOn)
 	start("max_mtu=9000", 1);
 	ASSERT_EQ(rte_eth_dev_set_mtu(port(), 9000), 0);
 	LogCapture log;
-	const uint16_t vf = replace_vf("max_mtu=1500");
+	const uint16_t vf = offer_vf("max_mtu=1500");
 	EXPECT_NE(given_up().find("MTU 9000 is outside"), std::string::npos);
 	expect_given_up_for_good(vf, faulty::Op::configure, log);
 }
@@ -150,7 +119,7 @@ TEST_F(Attach, AnUntrustedVfRefusingPromiscuousModeIsGivenUpOnAfterAFewTries)
 	start("", 1);
 	ASSERT_EQ(rte_eth_promiscuous_enable(port()), 0);
 	LogCapture log;
-	const uint16_t vf = replace_vf(failing("promisc", EAGAIN));
+	const uint16_t vf = offer_vf(failing("promisc", EAGAIN));
 	EXPECT_NE(given_up().find("promiscuous mode"), std::string::npos);
 	EXPECT_LE(faulty::calls(vf, faulty::Op::promisc), 5u) << "tried more than a few times";
 	expect_given_up_for_good(vf, faulty::Op::promisc, log);
@@ -160,7 +129,7 @@ TEST_F(Attach, AVfThatCannotSetUpAQueueIsGivenUpOnNotUsedWithoutIt)
 {
 	start("", 1);
 	LogCapture log;
-	const uint16_t vf = replace_vf(failing("rxq", ENOTSUP));
+	const uint16_t vf = offer_vf(failing("rxq", ENOTSUP));
 	EXPECT_NE(given_up().find("rx queue 0 setup"), std::string::npos);
 	expect_given_up_for_good(vf, faulty::Op::rx_queue_setup, log);
 }
@@ -170,7 +139,7 @@ TEST_F(Attach, AVfThatCannotTakeThePortsMtuIsGivenUpOn)
 	start("", 1);
 	ASSERT_EQ(rte_eth_dev_set_mtu(port(), 1400), 0);
 	LogCapture log;
-	const uint16_t vf = replace_vf(failing("mtu", ENOTSUP));
+	const uint16_t vf = offer_vf(failing("mtu", ENOTSUP));
 	EXPECT_NE(given_up().find("MTU 1400"), std::string::npos);
 	expect_given_up_for_good(vf, faulty::Op::mtu_set, log);
 }
@@ -182,7 +151,7 @@ TEST_F(Attach, AVfThatCannotTakeThePortsMacIsGivenUpOn)
 	rte_ether_unformat_addr("02:00:00:00:0b:01", &mac);
 	ASSERT_EQ(rte_eth_dev_default_mac_addr_set(port(), &mac), 0);
 	LogCapture log;
-	const uint16_t vf = replace_vf(failing("mac", ENOTSUP));
+	const uint16_t vf = offer_vf(failing("mac", ENOTSUP));
 	EXPECT_NE(given_up().find("default MAC 02:00:00:00:0B:01"), std::string::npos);
 	expect_given_up_for_good(vf, faulty::Op::mac_set, log);
 }
@@ -190,7 +159,7 @@ TEST_F(Attach, AVfThatCannotTakeThePortsMacIsGivenUpOn)
 TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
 {
 	start("queues=4", 2);
-	const uint16_t vf = replace_vf("queues=1");
+	const uint16_t vf = offer_vf("queues=1");
 	ASSERT_FALSE(given_up().empty());
 	ASSERT_EQ(rte_eth_dev_stop(port()), 0);
 	ASSERT_EQ(bypass_->start(pool_, 1), 0);
@@ -207,7 +176,7 @@ TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
 TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)
 {
 	start("", 1);
-	replace_vf(failing("configure", EAGAIN, 2));
+	offer_vf(failing("configure", EAGAIN, 2));
 	EXPECT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }))
 	    << "a VF that was busy twice was not taken";
 	EXPECT_EQ(bypass_->xstat("active_attach_giveups"), 0u);

@@ -18,7 +18,7 @@
 
 #include "common/backend.h"
 #include "common/eal.h"
-#include "common/faulty_pmd.h"
+#include "common/faulty_fixture.h"
 #include "common/ports.h"
 
 using namespace bypass_test;
@@ -26,6 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/* For the tests without a FaultyPair. */
 const std::string MAC = "02:00:00:00:0c:01";
 
 bool visible(uint16_t port)
@@ -47,32 +48,18 @@ bool returns_within(std::chrono::milliseconds limit, const std::function<void()>
 	return in_time;
 }
 
-class ControlPath : public testing::Test {
+class ControlPath : public FaultyPair {
 protected:
 	void start(const rte_eth_conf &conf = {})
 	{
-		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC);
-		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC);
-		bypass_.emplace("net_bypass_ctl",
-				"backup=" + backup_->name() + ",active=" + vf_->name());
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		ASSERT_EQ(bypass_->start(pool_, 1, conf), 0);
-		ASSERT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }));
-	}
-	uint16_t port() const { return bypass_->port_id(); }
-	bool released()
-	{
-		return wait_until(
-		    [&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; });
+		make();
+		FaultyPair::start(1, conf);
 	}
 	/* Removes the VF; offers one made with `args` that is still being
 	 * attached (hung in `op`) when this returns. */
 	uint16_t replace_vf_hung_in(const char *op, const std::string &args = "")
 	{
-		raise_rmv(vf_->port_id());
-		EXPECT_TRUE(released());
-		vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC + ",block=" + op + "," + args);
-		const uint16_t vf = vf2_->port_id();
+		const uint16_t vf = offer_vf(std::string("block=") + op + "," + args);
 		faulty::Op which =
 		    op == std::string("configure") ? faulty::Op::configure : faulty::Op::start;
 		EXPECT_TRUE(wait_until([&] { return faulty::blocked(vf, which); }));
@@ -89,15 +76,8 @@ protected:
 		}
 		if (vf_)
 			faulty::hold_rx(vf_->port_id(), false);
-		bypass_.reset();
-		vf2_.reset();
-		vf_.reset();
-		backup_.reset();
+		FaultyPair::TearDown();
 	}
-
-	Mempool pool_{unique("pool")};
-	std::optional<FaultyPort> backup_, vf_, vf2_;
-	std::optional<BypassDev> bypass_;
 };
 
 TEST_F(ControlPath, ReadsNeverWaitForAnAttachInProgress)
@@ -160,7 +140,7 @@ TEST_F(ControlPath, ReadsNeverWaitForAReleaseInProgress)
 	EXPECT_TRUE(returns_within(
 	    100ms, [&] { rte_eth_link_get_nowait(port(), &link); }, unstick));
 	unstick();
-	EXPECT_TRUE(released());
+	EXPECT_TRUE(vf_released());
 	poller.stop = true;
 	rte_eal_mp_wait_lcore();
 }
@@ -173,10 +153,7 @@ int record_started(uint16_t port, rte_eth_event_type, void *arg, void *)
 
 TEST_F(ControlPath, LinkUpAtStartIsAnnouncedOnceThePortIsStarted)
 {
-	backup_.emplace(unique("net_faulty_b"), "mac=" + MAC);
-	vf_.emplace(unique("net_faulty_a"), "mac=" + MAC);
-	bypass_.emplace("net_bypass_ctl", "backup=" + backup_->name() + ",active=" + vf_->name());
-	ASSERT_EQ(bypass_->probe_result(), 0);
+	make();
 	std::atomic<int> started{-1};
 	ASSERT_EQ(
 	    rte_eth_dev_callback_register(port(), RTE_ETH_EVENT_INTR_LSC, record_started, &started),
@@ -226,7 +203,7 @@ TEST_F(HeldRelease, AVfThatAppearsWhileTheLastIsReleasedIsTakenOnceItIsGone)
 {
 	std::this_thread::sleep_for(50ms);
 	ASSERT_EQ(bypass_state(port()).active_port, vf_->port_id()) << "released under a burst";
-	vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC);
+	vf2_.emplace(unique("net_faulty_c"), std::string("mac=") + MAC);
 	const uint16_t vf2 = vf2_->port_id();
 	EXPECT_FALSE(visible(vf2)) << "the new VF was left to the application";
 	faulty::hold_rx(vf_->port_id(), false);
@@ -260,7 +237,7 @@ TEST_F(HeldRelease, TheBypassPortRemovedWhileItReleasesAVfIsRemoved)
 		poller_.stop = true;
 	});
 	auto removing =
-	    std::async(std::launch::async, [&] { return rte_vdev_uninit("net_bypass_ctl"); });
+	    std::async(std::launch::async, [&] { return rte_vdev_uninit("net_bypass_faulty"); });
 	const bool done = removing.wait_for(10s) == std::future_status::ready;
 	unhold.join();
 	ASSERT_TRUE(done) << "removing the bypass port hung";
@@ -283,7 +260,7 @@ TEST_F(ControlPath, ARestartDuringARemovalLeavesTheLeavingVfStopped)
 	EXPECT_EQ(starting.get(), 0);
 	EXPECT_EQ(faulty::calls(vf_->name(), faulty::Op::start), starts)
 	    << "the leaving VF was started";
-	EXPECT_TRUE(released());
+	EXPECT_TRUE(vf_released());
 }
 
 TEST_F(ControlPath, ASettingInProgressWhenTheVfIsRemovedSkipsIt)
@@ -301,7 +278,7 @@ TEST_F(ControlPath, ASettingInProgressWhenTheVfIsRemovedSkipsIt)
 	EXPECT_EQ(setting.get(), 0);
 	EXPECT_EQ(faulty::calls(vf_->name(), faulty::Op::promisc), before)
 	    << "the leaving VF got the setting";
-	EXPECT_TRUE(released());
+	EXPECT_TRUE(vf_released());
 }
 
 TEST_F(ControlPath, AVfStillFinishingItsProbeIsAttachedOnlyOnceItIsDone)
@@ -310,12 +287,10 @@ TEST_F(ControlPath, AVfStillFinishingItsProbeIsAttachedOnlyOnceItIsDone)
 	 * driver only when the probe returns: rte_eth_dev_info_get() in
 	 * between dereferences a NULL driver. */
 	start();
-	raise_rmv(vf_->port_id());
-	ASSERT_TRUE(released());
-	vf2_.emplace(unique("net_faulty_c"), "mac=" + MAC + ",probe_delay_ms=200");
+	const uint16_t vf = offer_vf("probe_delay_ms=200");
 	EXPECT_TRUE(wait_until([&] {
 		const auto s = bypass_state(port());
-		return s.on_active && s.active_port == vf2_->port_id();
+		return s.on_active && s.active_port == vf;
 	}));
 }
 

@@ -13,7 +13,7 @@
 
 #include "common/backend.h"
 #include "common/eal.h"
-#include "common/faulty_pmd.h"
+#include "common/faulty_fixture.h"
 #include "common/log_capture.h"
 #include "common/ports.h"
 
@@ -180,48 +180,24 @@ TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
 
 /* The journal owns what it replays: pointers the application passed may
  * be reused or freed once the call returned. */
-class ReplayOwnership : public testing::Test {
+class ReplayOwnership : public FaultyPair {
 protected:
-	void make(const std::string &args)
-	{
-		args_ = args;
-		backup_.emplace(unique("net_faulty_rb"), "mac=" + std::string(MAC) + "," + args);
-		vf_.emplace(unique("net_faulty_ra"), "mac=" + std::string(MAC) + "," + args);
-		bypass_.emplace("net_bypass_own",
-				"backup=" + backup_->name() + ",active=" + vf_->name());
-		ASSERT_EQ(bypass_->probe_result(), 0);
-	}
 	/* Removes the VF and waits until a new one was attached. */
-	uint16_t replace_vf()
+	uint16_t replace_vf(const std::string &args)
 	{
 		const uint64_t attaches = bypass_->xstat("active_attaches");
-		raise_rmv(vf_->port_id());
-		EXPECT_TRUE(wait_until([&] {
-			return bypass_state(bypass_->port_id()).active_port == RTE_MAX_ETHPORTS;
-		}));
-		vf2_.emplace(unique("net_faulty_rc"), "mac=" + std::string(MAC) + "," + args_);
-		EXPECT_TRUE(
-		    wait_until([&] { return bypass_->xstat("active_attaches") > attaches; }));
-		return vf2_->port_id();
-	}
-	void TearDown() override
-	{
-		bypass_.reset();
-		vf2_.reset();
-		vf_.reset();
-		backup_.reset();
+		const uint16_t vf = offer_vf(args);
+		EXPECT_TRUE(wait_until([&] { return bypass_->xstat("active_attaches") > attaches; }));
+		return vf;
 	}
 
-	Mempool pool_{unique("pool")};
 	const rte_eth_conf conf_{};
-	std::string args_;
-	std::optional<FaultyPort> backup_, vf_, vf2_;
-	std::optional<BypassDev> bypass_;
 };
 
 TEST_F(ReplayOwnership, TheRssKeyReplayedIsTheApplicationsOnceItsBufferIsReused)
 {
-	make("reta=64,key=40");
+	const std::string rss_capable = "reta=64,key=40";
+	make(rss_capable, rss_capable);
 	std::vector<uint8_t> original(40);
 	for (size_t i = 0; i < original.size(); i++)
 		original[i] = static_cast<uint8_t>(i * 7 + 1);
@@ -234,7 +210,7 @@ TEST_F(ReplayOwnership, TheRssKeyReplayedIsTheApplicationsOnceItsBufferIsReused)
 	std::fill(key, key + 40, 0xee);
 	delete[] key;
 
-	const uint16_t vf = replace_vf();
+	const uint16_t vf = replace_vf(rss_capable);
 	std::vector<uint8_t> got(40);
 	rte_eth_rss_conf rss{got.data(), 40, 0};
 	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(vf, &rss), 0);
@@ -243,7 +219,7 @@ TEST_F(ReplayOwnership, TheRssKeyReplayedIsTheApplicationsOnceItsBufferIsReused)
 
 TEST_F(ReplayOwnership, AQueueReleasedByAReconfigurationIsNotReplayed)
 {
-	make("");
+	make();
 	const uint16_t port = bypass_->port_id();
 	auto other = std::make_unique<Mempool>(unique("pool2"));
 	ASSERT_EQ(rte_eth_dev_configure(port, 2, 2, &conf_), 0);
@@ -259,7 +235,7 @@ TEST_F(ReplayOwnership, AQueueReleasedByAReconfigurationIsNotReplayed)
 	ASSERT_EQ(rte_eth_rx_queue_setup(port, 0, 256, rte_socket_id(), nullptr, pool_.get()), 0);
 
 	/* A VF that comes before the application set queue 1 up again. */
-	const uint16_t vf = replace_vf();
+	const uint16_t vf = replace_vf("");
 	EXPECT_EQ(faulty::calls(vf, faulty::Op::rx_queue_setup), 1u)
 	    << "a queue set up with a freed mempool";
 }

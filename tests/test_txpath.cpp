@@ -13,7 +13,7 @@
 #include <rte_pmd_bypass.h>
 
 #include "common/eal.h"
-#include "common/faulty_pmd.h"
+#include "common/faulty_fixture.h"
 #include "common/ports.h"
 
 using namespace bypass_test;
@@ -21,21 +21,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string MAC = "02:00:00:00:0d:01";
-
-class TxPath : public testing::Test {
+class TxPath : public FaultyPair {
 protected:
 	void start(const std::string &backup_args = "", const std::string &vf_args = "")
 	{
-		backup_.emplace(unique("net_faulty_b"), "mac=" + MAC + "," + backup_args);
-		vf_.emplace(unique("net_faulty_a"), "mac=" + MAC + "," + vf_args);
-		bypass_.emplace("net_bypass_txpath",
-				"backup=" + backup_->name() + ",active=" + vf_->name());
-		ASSERT_EQ(bypass_->probe_result(), 0);
-		ASSERT_EQ(bypass_->start(pool_), 0);
-		ASSERT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }));
+		make(backup_args, vf_args);
+		FaultyPair::start();
 	}
-	uint16_t port() const { return bypass_->port_id(); }
 	/* Frees what a sub-port transmitted and says how many it was. */
 	static size_t drain(uint16_t sub)
 	{
@@ -46,15 +38,9 @@ protected:
 	}
 	void TearDown() override
 	{
-		bypass_.reset();
-		vf_.reset();
-		backup_.reset();
+		FaultyPair::TearDown();
 		EXPECT_EQ(pool_.in_use(), 0u) << "mbufs leaked";
 	}
-
-	Mempool pool_{unique("pool")};
-	std::optional<FaultyPort> backup_, vf_;
-	std::optional<BypassDev> bypass_;
 };
 
 TEST_F(TxPath, PacketsPreparedWhileOnTheVfArePreparedAgainForTheBackup)
