@@ -30,16 +30,16 @@ namespace bypass {
  */
 class QsReader {
 public:
-	/* fence: qs_readers_fence() when the reader was made. */
-	explicit QsReader(bool fence = false) : fence_(fence) {}
-
 	/* First thing in a burst, before reading what the control path
 	 * publishes. With membarrier the compiler barrier keeps the store
-	 * first and the control path orders the hardware. */
+	 * first and the control path orders the hardware; Fence is
+	 * qs_readers_fence(), a template argument so that the bursts of a
+	 * process with membarrier carry neither the fence nor a test for it. */
+	template <bool Fence>
 	void enter() noexcept
 	{
 		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-		if (fence_)
+		if constexpr (Fence)
 			std::atomic_thread_fence(std::memory_order_seq_cst);
 		else
 			std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -53,7 +53,6 @@ public:
 
 private:
 	std::atomic<uint32_t> ctr_{0};
-	bool fence_;
 };
 
 /* Readies the process for qs_synchronize(): registering for expedited

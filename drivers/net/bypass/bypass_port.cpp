@@ -107,9 +107,15 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 	bp.events = std::make_unique<EventSubscription>(&bp);
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	dev->dev_ops = &bypass_ops;
-	dev->rx_pkt_burst = rx_burst;
-	dev->tx_pkt_burst = tx_burst;
-	dev->tx_pkt_prepare = tx_prepare;
+	if (qs_readers_fence()) {
+		dev->rx_pkt_burst = rx_burst<true>;
+		dev->tx_pkt_burst = tx_burst<true>;
+		dev->tx_pkt_prepare = tx_prepare<true>;
+	} else {
+		dev->rx_pkt_burst = rx_burst<false>;
+		dev->tx_pkt_burst = tx_burst<false>;
+		dev->tx_pkt_prepare = tx_prepare<false>;
+	}
 	rte_eth_dev_probing_finish(dev);
 	return 0;
 }

@@ -90,7 +90,7 @@ struct SubTxq {
 
 struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 	RxQueue(uint16_t port, uint16_t qid, const FastState *f)
-	    : fast(f), port_id(port), queue_id(qid), qs(qs_readers_fence())
+	    : fast(f), port_id(port), queue_id(qid)
 	{
 	}
 	std::array<SubRxq, PATH_COUNT> sub;
@@ -107,7 +107,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 constexpr uint8_t NOT_PREPARED = 0xff;
 
 struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
-	TxQueue(uint16_t qid, const FastState *f) : fast(f), queue_id(qid), qs(qs_readers_fence())
+	TxQueue(uint16_t qid, const FastState *f) : fast(f), queue_id(qid)
 	{
 	}
 	std::array<SubTxq, PATH_COUNT + 1> sub; /* [PATH_NONE] stays unbound */
@@ -309,10 +309,10 @@ template <typename Fn> int call_configured(SubPort &sub, Fn &&fn)
 	return fn(port);
 }
 
-/* bypass_rxtx.cpp */
-uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
-uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
-uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n);
+/* bypass_rxtx.cpp. Fence: qs_readers_fence(), fixed for the process. */
+template <bool Fence> uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
+template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n);
+template <bool Fence> uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n);
 
 /* bypass_queue.cpp */
 int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned socket,

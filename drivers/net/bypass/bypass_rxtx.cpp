@@ -6,7 +6,8 @@
  * burst is bracketed by QsReader enter/leave (two plain stores to the
  * queue's own line) so the control path knows when a sub-port it switched
  * away from is no longer in use. No lock, no atomic read-modify-write, no
- * allocation.
+ * allocation; the <true> instantiations, used only where membarrier(2) is
+ * unavailable, add one fence per burst.
  */
 #include <rte_cycles.h>
 
@@ -24,10 +25,10 @@ uint16_t no_tx(void *, rte_mbuf **, uint16_t)
 	return 0;
 }
 
-uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
+template <bool Fence> uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *rxq = static_cast<RxQueue *>(queue);
-	rxq->qs.enter();
+	rxq->qs.enter<Fence>();
 	const unsigned paths = rxq->fast->rx_paths.load(std::memory_order_acquire);
 	const unsigned first = rxq->first;
 	rxq->first = first ^ 1;
@@ -102,10 +103,10 @@ __rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, ui
 
 } // namespace
 
-uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
+template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	txq->qs.enter();
+	txq->qs.enter<Fence>();
 	const unsigned path = txq->fast->tx_path.load(std::memory_order_acquire);
 	uint16_t ready = n;
 	if (unlikely(txq->prepared != NOT_PREPARED && txq->prepared != path))
@@ -120,14 +121,21 @@ uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 
 /* Prepares for the path tx is on now; tx_burst prepares again should it
  * have moved by the time the packets are sent. */
-uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n)
+template <bool Fence> uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	txq->qs.enter();
+	txq->qs.enter<Fence>();
 	const uint16_t ok =
 	    prepare_for(txq, txq->fast->tx_path.load(std::memory_order_acquire), pkts, n);
 	txq->qs.leave();
 	return ok;
 }
+
+template uint16_t rx_burst<false>(void *, rte_mbuf **, uint16_t);
+template uint16_t rx_burst<true>(void *, rte_mbuf **, uint16_t);
+template uint16_t tx_burst<false>(void *, rte_mbuf **, uint16_t);
+template uint16_t tx_burst<true>(void *, rte_mbuf **, uint16_t);
+template uint16_t tx_prepare<false>(void *, rte_mbuf **, uint16_t);
+template uint16_t tx_prepare<true>(void *, rte_mbuf **, uint16_t);
 
 } // namespace bypass
