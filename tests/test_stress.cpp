@@ -212,7 +212,7 @@ std::unique_ptr<Sub> make_sub(Kind kind, const std::string &role, int n)
 	case Kind::tap: {
 		/* Short: net_tap names a mempool after the device (26 characters
 		 * at most), and the interface name must fit IFNAMSIZ. */
-		const std::string tap = role.substr(0, 1) + std::to_string(n) + "_" +
+		const std::string tap = role.substr(0, 1) + std::to_string(n % 100000) + "_" +
 					std::to_string(getpid() % 100000);
 		return std::make_unique<VdevSub>("net_tap_" + tap,
 						 "iface=bs" + tap + ",mac=02:00:00:00:1b:02");

@@ -60,6 +60,13 @@ uint32_t max_mac_addrs(const BypassPort &bp)
 	return std::max<uint32_t>(n == UINT32_MAX ? 1 : n, 1);
 }
 
+template <bool Fence> void set_bursts(rte_eth_dev *dev)
+{
+	dev->rx_pkt_burst = rx_burst<Fence>;
+	dev->tx_pkt_burst = tx_burst<Fence>;
+	dev->tx_pkt_prepare = tx_prepare<Fence>;
+}
+
 } // namespace
 
 void discard(rte_eth_dev *dev)
@@ -107,15 +114,10 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 	bp.events = std::make_unique<EventSubscription>(&bp);
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	dev->dev_ops = &bypass_ops;
-	if (qs_readers_fence()) {
-		dev->rx_pkt_burst = rx_burst<true>;
-		dev->tx_pkt_burst = tx_burst<true>;
-		dev->tx_pkt_prepare = tx_prepare<true>;
-	} else {
-		dev->rx_pkt_burst = rx_burst<false>;
-		dev->tx_pkt_burst = tx_burst<false>;
-		dev->tx_pkt_prepare = tx_prepare<false>;
-	}
+	if (qs_readers_fence())
+		set_bursts<true>(dev);
+	else
+		set_bursts<false>(dev);
 	rte_eth_dev_probing_finish(dev);
 	return 0;
 }
