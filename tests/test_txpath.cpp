@@ -67,18 +67,25 @@ TEST_F(TxPath, PacketsPreparedWhileOnTheVfArePreparedAgainForTheBackup)
 
 TEST_F(TxPath, WhatTheVfRefusesAsItGoesAwayLeavesOnTheBackupOnce)
 {
-	start();
+	/* The release the removal starts is held at the VF's stop, so that
+	 * what the VF took can still be read from it. */
+	start("", "block=stop");
+	const uint16_t vf = vf_->port_id();
 	/* The removal arrives while the VF is in the middle of the burst,
 	 * which it then takes only part of. */
-	faulty::tx_limit(vf_->port_id(), 10);
+	faulty::tx_limit(vf, 10);
 	static uint16_t going;
-	going = vf_->port_id();
+	going = vf;
 	faulty::on_tx(
-	    vf_->port_id(), [](void *) { raise_rmv(going); }, nullptr);
+	    vf, [](void *) { raise_rmv(going); }, nullptr);
 	EXPECT_EQ(bypass_->send(pool_.frames(32)), 32u) << "the rest was left to the caller";
-	faulty::on_tx(vf_->port_id(), nullptr, nullptr);
-	EXPECT_EQ(drain(vf_->port_id()), 10u);
+	ASSERT_TRUE(wait_until([&] { return faulty::blocked(vf, faulty::Op::stop); }));
+	faulty::on_tx(vf, nullptr, nullptr);
+	EXPECT_EQ(drain(vf), 10u);
 	EXPECT_EQ(drain(backup_->port_id()), 22u) << "sent twice or lost";
+	faulty::unblock(vf, faulty::Op::stop);
+	EXPECT_TRUE(vf_released());
+	vf_->forget();
 }
 
 TEST_F(TxPath, ABurstIntoAVfWhoseLinkJustWentDownLeavesOnTheBackup)
