@@ -116,6 +116,8 @@ TEST_F(HotPlug, VfThatComesBackOnADifferentPortIdIsTaken)
 	const uint16_t old_id = vf_->port_id();
 	raise_rmv(old_id);
 	ASSERT_TRUE(wait_released());
+	/* The id is free once the release closed the port. */
+	ASSERT_TRUE(wait_until([&] { return !rte_eth_dev_is_valid_port(old_id); }));
 	/* Someone else takes the freed id first. */
 	const std::string filler = unique("net_null_filler");
 	ASSERT_EQ(rte_vdev_init(filler.c_str(), nullptr), 0);

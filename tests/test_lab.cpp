@@ -177,9 +177,10 @@ TEST_F(Lab, SurpriseRemovalFallsBackToVirtio)
 {
 	ASSERT_NO_FATAL_FAILURE(start_on_vf());
 	host_->command("surprise");
-	std::this_thread::sleep_for(1000ms);
-	const std::string guest = guest_->log();
-	EXPECT_NE(guest.find("released (device removal)"), std::string::npos) << guest;
+	EXPECT_TRUE(wait_until([&] {
+		return guest_->log().find("released (device removal)") != std::string::npos;
+	})) << guest_->log();
+	std::this_thread::sleep_for(1000ms); /* traffic on virtio */
 	ASSERT_NO_FATAL_FAILURE(replug());
 	std::this_thread::sleep_for(500ms);
 	const Summary s = finish();

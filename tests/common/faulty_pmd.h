@@ -42,6 +42,7 @@ public:
 	/* A bypass port releasing it after a removal request closes and
 	 * removes it: the destructor leaves it alone. */
 	void forget() { forgotten_ = true; }
+	bool forgotten() const { return forgotten_; }
 
 private:
 	std::string name_;
