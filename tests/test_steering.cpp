@@ -120,19 +120,24 @@ TEST_F(RingPair, RxFromBothSubPortsArrivesStampedWithTheBypassPort)
 
 TEST_F(RingPair, ABusyActiveSubPortDoesNotStarveTheBackupOnRx)
 {
-	/* More than one burst waits on each side: both must be drained. */
-	ASSERT_EQ(active_.inject(pool_.frames(96, 0)), 96u);
+	/* The active fills every one of the first ten bursts, and the backup
+	 * is polled first one burst in eight: its frames arrive within eight
+	 * bursts, and each path's frames in the order they were received. */
+	ASSERT_EQ(active_.inject(pool_.frames(320, 0)), 320u);
 	ASSERT_EQ(backup_.inject(pool_.frames(4, 1000)), 4u);
 	rte_mbuf *pkts[32];
-	unsigned from_backup = 0;
-	for (int burst = 0; burst < 2; burst++) {
+	std::vector<uint32_t> active_seqs, backup_seqs;
+	for (int burst = 0; burst < 8; burst++) {
 		const uint16_t n = rte_eth_rx_burst(bypass_->port_id(), 0, pkts, 32);
 		for (uint16_t i = 0; i < n; i++) {
-			from_backup += frame_seq(pkts[i]) >= 1000;
+			const uint32_t seq = frame_seq(pkts[i]);
+			(seq >= 1000 ? backup_seqs : active_seqs).push_back(seq);
 			rte_pktmbuf_free(pkts[i]);
 		}
 	}
-	EXPECT_EQ(from_backup, 4u);
+	EXPECT_EQ(backup_seqs, (std::vector<uint32_t>{1000, 1001, 1002, 1003}));
+	EXPECT_TRUE(std::is_sorted(active_seqs.begin(), active_seqs.end()));
+	EXPECT_GE(active_seqs.size(), 7u * 32) << "the backup took more than its share";
 	while (uint16_t n = rte_eth_rx_burst(bypass_->port_id(), 0, pkts, 32))
 		rte_pktmbuf_free_bulk(pkts, n);
 }

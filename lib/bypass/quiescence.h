@@ -34,20 +34,25 @@ public:
 	 * publishes. With membarrier the compiler barrier keeps the store
 	 * first and the control path orders the hardware; Fence is
 	 * qs_readers_fence(), a template argument so that the bursts of a
-	 * process with membarrier carry neither the fence nor a test for it. */
+	 * process with membarrier carry neither the fence nor a test for it.
+	 * Returns the counter's new value, which the burst may use as its
+	 * own count (it moves by two a burst). */
 	template <bool Fence>
-	void enter() noexcept
+	uint32_t enter() noexcept
 	{
-		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+		const uint32_t now = ctr_.load(std::memory_order_relaxed) + 1;
+		ctr_.store(now, std::memory_order_relaxed);
 		if constexpr (Fence)
 			std::atomic_thread_fence(std::memory_order_seq_cst);
 		else
 			std::atomic_signal_fence(std::memory_order_seq_cst);
+		return now;
 	}
-	/* Last thing in a burst. */
-	void leave() noexcept
+	/* Last thing in a burst; `entered` is what enter() returned (the
+	 * counter is this reader's alone: no need to load it again). */
+	void leave(uint32_t entered) noexcept
 	{
-		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+		ctr_.store(entered + 1, std::memory_order_release);
 	}
 	uint32_t snapshot() const noexcept { return ctr_.load(std::memory_order_acquire); }
 

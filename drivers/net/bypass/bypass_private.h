@@ -97,10 +97,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 	const FastState *fast;
 	uint16_t port_id;
 	uint16_t queue_id;
-	/* Which sub-port is polled first; alternates so that a busy one
-	 * cannot starve the other. Written by the polling lcore only. */
-	uint8_t first = PATH_ACTIVE;
-	QsReader qs;
+	QsReader qs; /* also the burst count that orders the two polls */
 };
 
 /* tx_prepare has not been called on the queue. */
