@@ -1,23 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bypass-bench-burst: TSC cycles per rx and tx burst for the same net_null
- * sub-ports seen directly and through net_bypass, net_failsafe and
- * net_bonding (mode 1), measured in one process (Google Benchmark).
+ * bypass-bench-burst: TSC cycles per rx and tx burst for the same sub-ports
+ * seen directly and through net_bypass, net_failsafe and net_bonding (mode
+ * 1), measured in one process (Google Benchmark). In each benchmark the
+ * contenders take turns, BLOCK bursts each, so that drift and the state of
+ * the caches hit them alike.
  *
- *   RxEmpty/<contender>    rx burst with nothing to receive (no-rx=1)
- *   Rx32/<contender>       rx burst of 32 (net_null allocates them)
- *   Tx32/<contender>       tx burst of 32 (net_null frees them)
+ *   RxEmpty     rx burst with nothing to receive (net_null no-rx=1)
+ *   Rx32        rx burst of 32 over net_null (which allocates them)
+ *   Tx32        tx burst of 32 over net_null (which frees them)
+ *   Rx32Memif   rx burst of 32 over net_memif: its server end, in this
+ *               process, transmits 32 frames of 64 bytes (untimed), the
+ *               contender receives them (a copy a packet, as between VMs)
+ *   Fwd32       rx burst then tx of what it got, as testpmd's io forwarding,
+ *               over net_null
+ *   Fwd32Memif  the same over net_memif (what the contender sends back
+ *               reaches the server end, drained untimed)
  *
- * Counter "cycles" is per burst, TSC read overhead subtracted.
+ * Counters: "<contender>" cycles per burst, TSC read overhead subtracted;
+ * "<contender>_pkts" packets per burst; "<contender>_over_direct" its
+ * cycles per burst over direct's, paired by iteration (see report()). Rx32 and Rx32Memif also time
+ * "direct_stamp": direct's burst followed by the loop with which
+ * net_bypass stamps mbuf->port, done here, which isolates the stamp.
+ * --pages=4k runs on 4 KiB pages instead of hugepages (a control, see
+ * doc/performance.md). The context holds tsc_hz.
  *
  * With --instructions=<contender> it instead forwards 100000 bursts (rx
  * then tx, as testpmd's io mode) for `valgrind --tool=callgrind
  * --collect-atstart=no`, which counts only that loop: instructions per
  * packet, repeatable whatever else the machine does.
  */
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <rte_cycles.h>
@@ -30,8 +49,10 @@
 namespace {
 
 constexpr uint16_t BURST = 32;
+constexpr int BLOCK = 64;
 rte_mempool *pool;
 std::map<std::string, uint16_t> silent_ports, ports;
+std::vector<bench::Fed> fed;
 uint64_t tsc_overhead;
 
 uint64_t measure_tsc_overhead()
@@ -45,55 +66,191 @@ uint64_t measure_tsc_overhead()
 	return best;
 }
 
-void report(benchmark::State &state, uint64_t cycles, uint64_t bursts)
+/* Cycles and packets of one contender over a benchmark's iterations, and
+ * its cycles per burst in each of its blocks. */
+struct Tally {
+	uint64_t cycles = 0, bursts = 0, packets = 0;
+	std::vector<double> blocks;
+};
+
+double median(std::vector<double> v)
 {
-	state.counters["cycles"] =
-	    bursts != 0 ? double(cycles) / double(bursts) - double(tsc_overhead) : 0;
+	if (v.empty())
+		return 0;
+	std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+	return v[v.size() / 2];
 }
 
-/* One rx burst, timed; what it returned is freed untimed. */
-void rx(benchmark::State &state, uint16_t port)
+/* "<c>": mean cycles per burst; "<c>_pkts": packets per burst;
+ * "<c>_over_direct": the median, over iterations, of its block's cycles
+ * per burst minus direct's block in the same iteration. The pairing and
+ * the median keep a block that an interrupt or the mempool slowed from
+ * moving the difference. */
+void report(benchmark::State &state, const std::map<std::string, Tally> &tallies)
 {
-	rte_mbuf *pkts[BURST];
-	uint64_t cycles = 0, bursts = 0;
-	for (auto _ : state) {
-		const uint64_t t0 = rte_rdtsc_precise();
-		const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
-		cycles += rte_rdtsc_precise() - t0;
-		bursts++;
-		rte_pktmbuf_free_bulk(pkts, n);
+	const auto direct = tallies.find("direct");
+	for (const auto &[name, t] : tallies) {
+		if (t.bursts == 0)
+			continue;
+		state.counters[name] = double(t.cycles) / double(t.bursts) - double(tsc_overhead);
+		state.counters[name + "_pkts"] = double(t.packets) / double(t.bursts);
+		if (direct == tallies.end() || name == "direct")
+			continue;
+		std::vector<double> diff;
+		for (size_t i = 0; i < t.blocks.size() && i < direct->second.blocks.size(); i++)
+			diff.push_back(t.blocks[i] - direct->second.blocks[i]);
+		state.counters[name + "_over_direct"] = median(std::move(diff));
 	}
-	report(state, cycles, bursts);
 }
 
-void RxEmpty(benchmark::State &state, const std::string &kind)
+/* One timed rx burst on `port`, what it returned freed untimed. */
+template <bool Stamp> void rx_once(uint16_t port, Tally &t)
 {
-	rx(state, silent_ports.at(kind));
-}
-
-void Rx32(benchmark::State &state, const std::string &kind)
-{
-	rx(state, ports.at(kind));
-}
-
-void Tx32(benchmark::State &state, const std::string &kind)
-{
-	const uint16_t port = ports.at(kind);
 	rte_mbuf *pkts[BURST];
-	uint64_t cycles = 0, bursts = 0;
+	const uint64_t t0 = rte_rdtsc_precise();
+	const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
+	if constexpr (Stamp) {
+		for (uint16_t i = 0; i < n; i++)
+			pkts[i]->port = port;
+	}
+	t.cycles += rte_rdtsc_precise() - t0;
+	t.bursts++;
+	t.packets += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* Runs `one` for each contender in turn, BLOCK times each. */
+void interleaved(benchmark::State &state,
+		 const std::vector<std::pair<std::string, std::function<void(Tally &)>>> &contenders)
+{
+	std::map<std::string, Tally> tallies;
 	for (auto _ : state) {
-		if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0) {
-			state.SkipWithError("mempool exhausted");
-			break;
+		for (const auto &[name, one] : contenders) {
+			Tally &t = tallies[name];
+			const uint64_t before = t.cycles;
+			for (int i = 0; i < BLOCK; i++)
+				one(t);
+			t.blocks.push_back(double(t.cycles - before) / BLOCK);
 		}
-		const uint64_t t0 = rte_rdtsc_precise();
-		const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, BURST);
-		cycles += rte_rdtsc_precise() - t0;
-		bursts++;
-		if (sent < BURST)
-			rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
 	}
-	report(state, cycles, bursts);
+	report(state, tallies);
+}
+
+void RxEmpty(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const auto &[name, port] : silent_ports)
+		c.emplace_back(name, [port = port](Tally &t) { rx_once<false>(port, t); });
+	interleaved(state, c);
+}
+
+void Rx32(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const auto &[name, port] : ports)
+		c.emplace_back(name, [port = port](Tally &t) { rx_once<false>(port, t); });
+	c.emplace_back("direct_stamp",
+		       [port = ports.at("direct")](Tally &t) { rx_once<true>(port, t); });
+	interleaved(state, c);
+}
+
+void tx_once(uint16_t port, Tally &t)
+{
+	rte_mbuf *pkts[BURST];
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
+		throw std::runtime_error("mempool exhausted");
+	const uint64_t t0 = rte_rdtsc_precise();
+	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, BURST);
+	t.cycles += rte_rdtsc_precise() - t0;
+	t.bursts++;
+	t.packets += sent;
+	if (sent < BURST)
+		rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
+}
+
+void Tx32(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const auto &[name, port] : ports)
+		c.emplace_back(name, [port = port](Tally &t) { tx_once(port, t); });
+	interleaved(state, c);
+}
+
+/* The feeder transmits a burst of 64-byte frames; untimed. */
+void feed(uint16_t feeder)
+{
+	rte_mbuf *pkts[BURST];
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
+		throw std::runtime_error("mempool exhausted");
+	for (rte_mbuf *m : pkts) {
+		auto *eth = reinterpret_cast<rte_ether_hdr *>(rte_pktmbuf_append(m, 64));
+		memset(eth, 0, 64);
+		rte_ether_unformat_addr(bench::MEMIF_MAC, &eth->dst_addr);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
+	const uint16_t sent = rte_eth_tx_burst(feeder, 0, pkts, BURST);
+	if (sent < BURST)
+		rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
+}
+
+void Rx32Memif(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const bench::Fed &f : fed) {
+		c.emplace_back(f.name, [f](Tally &t) {
+			feed(f.feeder);
+			rx_once<false>(f.port, t);
+		});
+		if (f.name == "direct")
+			c.emplace_back("direct_stamp", [f](Tally &t) {
+				feed(f.feeder);
+				rx_once<true>(f.port, t);
+			});
+	}
+	interleaved(state, c);
+}
+
+/* One timed forward, as testpmd's io mode: rx a burst, tx it back out. */
+void fwd_once(uint16_t port, Tally &t)
+{
+	rte_mbuf *pkts[BURST];
+	const uint64_t t0 = rte_rdtsc_precise();
+	const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
+	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+	t.cycles += rte_rdtsc_precise() - t0;
+	t.bursts++;
+	t.packets += n;
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+}
+
+void Fwd32(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const auto &[name, port] : ports)
+		c.emplace_back(name, [port = port](Tally &t) { fwd_once(port, t); });
+	interleaved(state, c);
+}
+
+/* What the contender forwarded back reaches the feeder; freed untimed. */
+void drain(uint16_t feeder)
+{
+	rte_mbuf *pkts[BURST];
+	while (uint16_t n = rte_eth_rx_burst(feeder, 0, pkts, BURST))
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+void Fwd32Memif(benchmark::State &state)
+{
+	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	for (const bench::Fed &f : fed) {
+		c.emplace_back(f.name, [f](Tally &t) {
+			feed(f.feeder);
+			fwd_once(f.port, t);
+			drain(f.feeder);
+		});
+	}
+	interleaved(state, c);
 }
 
 /* What testpmd's io forwarding does: rx a burst, tx it. */
@@ -120,24 +277,39 @@ int count_instructions(const std::string &kind)
 
 int main(int argc, char **argv)
 {
-	if (bench::eal_init(argc, argv, "bypass-bench-burst") < 0)
+	bool small_pages = false;
+	const char *instructions = nullptr;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pages=4k") == 0)
+			small_pages = true;
+		else if (strncmp(argv[i], "--instructions=", 15) == 0)
+			instructions = argv[i] + 15;
+	}
+	if (bench::eal_init(argc, argv, "bypass-bench-burst", small_pages) < 0)
 		return 1;
-	pool = bench::make_pool("bench", 8191);
+	pool = bench::make_pool("bench", 16383);
 	for (const std::string &kind : bench::contender_kinds()) {
+		if (kind == "direct")
+			continue;
 		silent_ports[kind] = bench::make_contender(kind, true, pool).port;
 		ports[kind] = bench::make_contender(kind, false, pool).port;
 	}
+	/* Direct is net_bypass's own active sub-port: the same queue. */
+	silent_ports["direct"] = bench::active_of(silent_ports.at("net_bypass"));
+	ports["direct"] = bench::active_of(ports.at("net_bypass"));
 	tsc_overhead = measure_tsc_overhead();
+	if (instructions != nullptr)
+		return count_instructions(instructions);
+	fed = bench::make_memif_contenders(pool);
 
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--instructions=", 15) == 0)
-			return count_instructions(argv[i] + 15);
-	}
-	for (const std::string &kind : bench::contender_kinds()) {
-		benchmark::RegisterBenchmark(("RxEmpty/" + kind).c_str(), RxEmpty, kind);
-		benchmark::RegisterBenchmark(("Tx32/" + kind).c_str(), Tx32, kind);
-		benchmark::RegisterBenchmark(("Rx32/" + kind).c_str(), Rx32, kind);
-	}
+	benchmark::AddCustomContext("tsc_hz", std::to_string(rte_get_tsc_hz()));
+	benchmark::AddCustomContext("pages", small_pages ? "4k" : "2M");
+	benchmark::RegisterBenchmark("RxEmpty", RxEmpty);
+	benchmark::RegisterBenchmark("Tx32", Tx32);
+	benchmark::RegisterBenchmark("Rx32", Rx32);
+	benchmark::RegisterBenchmark("Rx32Memif", Rx32Memif);
+	benchmark::RegisterBenchmark("Fwd32", Fwd32);
+	benchmark::RegisterBenchmark("Fwd32Memif", Fwd32Memif);
 	benchmark::Initialize(&argc, argv);
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();

@@ -18,15 +18,31 @@ struct Contender {
 	uint16_t port;
 };
 
-/* Starts EAL (--no-huge, three lcores on two CPUs) with the built PMD
- * loaded; returns the number of arguments it consumed, or -1. */
-int eal_init(int argc, char **argv, const char *prefix);
+/* Starts EAL (512 MB of hugepages, or of 4 KiB pages with `small_pages`;
+ * three lcores on two CPUs); returns what rte_eal_init() returns. */
+int eal_init(int argc, char **argv, const char *prefix, bool small_pages = false);
 
 rte_mempool *make_pool(const char *name, unsigned n);
 
 /* Creates, configures (1 queue pair, 512 descriptors) and starts. */
 Contender make_contender(const std::string &kind, bool silent, rte_mempool *pool);
 std::vector<std::string> contender_kinds();
+
+/* The realistic contenders: the sub-port is the client end of a net_memif
+ * link whose server end, in the same process, is `feeder` (what it
+ * transmits the contender receives, copied as between two processes).
+ * net_bypass and net_failsafe add an empty net_null backup; "direct" is
+ * net_bypass's own active sub-port, polled directly: the same queue. */
+struct Fed {
+	std::string name; /* direct, net_bypass, net_failsafe */
+	uint16_t port;
+	uint16_t feeder;
+};
+constexpr const char *MEMIF_MAC = "02:00:00:00:be:01";
+std::vector<Fed> make_memif_contenders(rte_mempool *pool);
+
+/* A net_bypass port's active sub-port: "direct" is measured on it. */
+uint16_t active_of(uint16_t port);
 
 /* Configures and starts any port with one queue pair. */
 int start_port(uint16_t port, rte_mempool *pool);
