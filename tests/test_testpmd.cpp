@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The stock dpdk-testpmd loads the built PMD with -d, sees one port and
  * forwards through the active sub-port. */
+#include <cstdio>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -12,9 +15,10 @@ using namespace bypass_test;
 
 namespace {
 
-std::string testpmd(const std::string &vdevs, const std::string &commands)
+std::string testpmd(const std::string &vdevs, const std::string &commands,
+		    const std::string &prefix = unique("smoke"))
 {
-	return "{ " + commands + "; } | " + testpmd_command(unique("smoke")) + " " + vdevs +
+	return "{ " + commands + "; } | " + testpmd_command(prefix) + " " + vdevs +
 	       " -- -i --total-num-mbufs=8192";
 }
 
@@ -46,6 +50,39 @@ TEST(StockTestpmd, ForwardsThroughTheActiveSubPortOfOneVisiblePort)
 	EXPECT_GT(xstat(r.output, "active_tx_good_packets"), 0u) << r.output;
 	EXPECT_EQ(xstat(r.output, "backup_tx_good_packets"), 0u) << r.output;
 	EXPECT_GT(xstat(r.output, "active_rx_good_packets"), 0u) << r.output;
+}
+
+/* What an operator asks a running application, with DPDK's own client. */
+TEST(StockTestpmd, TelemetrySaysWhichPathIsActiveAndWhy)
+{
+	const std::string b = unique("net_null_tb"), a = unique("net_null_ta");
+	const std::string prefix = unique("telemetry");
+	const std::string answers = "/tmp/" + prefix + ".json";
+	/* The sub-ports are ports 0 and 1, the bypass port 2. */
+	const auto r = run_command(testpmd(
+	    "--vdev " + b + " --vdev " + a + " --vdev 'net_bypass_tel,backup=" + b +
+		",active=" + a + "'",
+	    "echo start; sleep 1; printf '/bypass/list\\n/bypass/info,2\\n/bypass/info,0\\n' | "
+	    "dpdk-telemetry.py -f " +
+		prefix + " >" + answers + " 2>&1; echo stop; echo quit",
+	    prefix));
+	ASSERT_EQ(r.status, 0) << r.output;
+	std::ifstream in(answers);
+	std::stringstream text;
+	text << in.rdbuf();
+	const std::string out = text.str();
+	std::remove(answers.c_str());
+	EXPECT_NE(out.find("\"/bypass/list\": [2]"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"tx_path\": \"active\""), std::string::npos) << out;
+	EXPECT_NE(out.find("\"reason\": \"active sub-port up\""), std::string::npos) << out;
+	EXPECT_TRUE(std::regex_search(out, std::regex("\"backup\": \\{\"port\": 0, \"name\": \"" + b +
+						      "\", \"state\": \"started\"")))
+	    << out;
+	EXPECT_TRUE(std::regex_search(out, std::regex("\"active\": \\{\"port\": 1, \"name\": \"" + a +
+						      "\", \"state\": \"started\"")))
+	    << out;
+	/* Not a bypass port: an error, not an answer. */
+	EXPECT_NE(out.find("\"/bypass/info\": null"), std::string::npos) << out;
 }
 
 TEST(StockTestpmd, BadDevargPrintsOneClearError)

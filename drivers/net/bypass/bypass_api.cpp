@@ -7,19 +7,21 @@
 
 #define BYPASS_EXPORT extern "C" __attribute__((visibility("default")))
 
-namespace {
+namespace bypass {
 
-bypass::BypassPort *bypass_port(uint16_t port_id)
+BypassPort *bypass_port(uint16_t port_id)
 {
 	if (!rte_eth_dev_is_valid_port(port_id))
 		return nullptr;
 	rte_eth_dev *dev = &rte_eth_devices[port_id];
-	if (dev->dev_ops != &bypass::bypass_ops || dev->data->dev_private == nullptr)
+	if (dev->dev_ops != &bypass_ops || dev->data->dev_private == nullptr)
 		return nullptr;
-	return &bypass::port_of(dev);
+	return &port_of(dev);
 }
 
-} // namespace
+} // namespace bypass
+
+using bypass::bypass_port;
 
 BYPASS_EXPORT int rte_pmd_bypass_state_get(uint16_t port_id, rte_pmd_bypass_state *state)
 {

@@ -154,6 +154,10 @@ enum class SubState : uint8_t {
 	LEAVING,  /* asked to go: no tx, no settings; being released */
 };
 
+/* The bypass port of a port id, or nullptr (bypass_api.cpp). */
+struct BypassPort;
+BypassPort *bypass_port(uint16_t port_id);
+
 const char *state_name(SubState s);
 
 /* Why the driver gave up on a port offered for a path. */
