@@ -2,10 +2,12 @@
 /* Bad devargs: the probe fails, one log line names the bad input, and
  * nothing is left behind (no port, no probed sub-device, no ownership). */
 #include <algorithm>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_dev.h>
 
 #include "common/eal.h"
 #include "common/log_capture.h"
@@ -161,6 +163,37 @@ TEST(GoodDevargs, SubDeviceDevargsAreProbedAndRemovedOnClose)
 	uint16_t port;
 	EXPECT_NE(rte_eth_dev_get_port_by_name(backup.c_str(), &port), 0);
 	EXPECT_NE(rte_eth_dev_get_port_by_name(active.c_str(), &port), 0);
+}
+
+/* OVS (options:dpdk-devargs) probes the string, then looks the port up with
+ * RTE_ETH_FOREACH_MATCHING_DEV over the same string, which groups [...] but
+ * not (...): a sub-device's mac= in parentheses becomes an ethdev MAC filter
+ * that matches nothing, and OVS cannot find the port it just probed. */
+TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
+{
+	const std::string mac = "02:00:00:00:0b:01";
+	auto memif = [&](const std::string &stem) {
+		return unique(stem) + ",role=server,socket=/run/" + unique("bypass-" + stem) +
+		       ".sock,mac=" + mac;
+	};
+	const std::string devargs = "net_bypass_br,backup=[" + memif("net_memif_b") +
+				    "],active=[" + memif("net_memif_a") + "]";
+	ASSERT_EQ(rte_dev_probe(devargs.c_str()), 0);
+	uint16_t bypass;
+	ASSERT_EQ(rte_eth_dev_get_port_by_name("net_bypass_br", &bypass), 0);
+	std::vector<uint16_t> found;
+	rte_dev_iterator it;
+	uint16_t port;
+	RTE_ETH_FOREACH_MATCHING_DEV(port, devargs.c_str(), &it)
+	found.push_back(port);
+	EXPECT_EQ(found, std::vector<uint16_t>{bypass});
+	EXPECT_EQ(rte_vdev_uninit("net_bypass_br"), 0);
+}
+
+TEST_F(BadDevargs, BracketsThatDoNotNestAreRejected)
+{
+	expect_rejected("backup=[" + backup_.name() + ",size=1),active=" + active_.name(),
+			"malformed devargs");
 }
 
 TEST(GoodDevargs, MacGivenAndMatchingBothSubPortsIsAccepted)

@@ -5,17 +5,21 @@ namespace bypass {
 
 namespace {
 
-/* Splits at commas outside parentheses; returns false when they do not balance. */
+/* Splits at commas outside (...) and [...]; returns false when they do not
+ * balance or nest. */
 bool split_top_level(const std::string &text, std::vector<std::string> &items)
 {
-	int depth = 0;
+	std::string open; /* the brackets open at this point, innermost last */
 	std::string cur;
 	for (char c : text) {
-		if (c == '(')
-			depth++;
-		else if (c == ')' && --depth < 0)
-			return false;
-		if (c == ',' && depth == 0) {
+		if (c == '(' || c == '[') {
+			open.push_back(c);
+		} else if (c == ')' || c == ']') {
+			if (open.empty() || open.back() != (c == ')' ? '(' : '['))
+				return false;
+			open.pop_back();
+		}
+		if (c == ',' && open.empty()) {
 			items.push_back(cur);
 			cur.clear();
 		} else {
@@ -23,12 +27,13 @@ bool split_top_level(const std::string &text, std::vector<std::string> &items)
 		}
 	}
 	items.push_back(cur);
-	return depth == 0;
+	return open.empty();
 }
 
 std::string unwrap(const std::string &v)
 {
-	if (v.size() >= 2 && v.front() == '(' && v.back() == ')')
+	if (v.size() >= 2 && ((v.front() == '(' && v.back() == ')') ||
+			      (v.front() == '[' && v.back() == ']')))
 		return v.substr(1, v.size() - 2);
 	return v;
 }

@@ -12,7 +12,8 @@ namespace bypass {
  *   backup=<port name | devargs>   the virtio port (any ethdev, with a notice)
  *   active=<port name | devargs>   the VF
  *   mac=<xx:xx:xx:xx:xx:xx>        optional: both sub-ports must have it
- * Devargs containing commas go in parentheses: active=(net_tap0,iface=vf0).
+ * Devargs containing commas go in brackets or parentheses:
+ * active=[net_tap0,iface=vf0] (brackets: see kv_list.h).
  * Zero-config pairing, when neither backup= nor active= is given:
  *   standby=<0|1>                  take virtio_user ports as offering
  *                                  STANDBY (their features cannot be read) */
