@@ -71,7 +71,16 @@ uint64_t measure_tsc_overhead()
 struct Tally {
 	uint64_t cycles = 0, bursts = 0, packets = 0;
 	std::vector<double> blocks;
+
+	/* A burst timed from `t0`, which moved `n` packets. */
+	void add(uint64_t t0, uint16_t n)
+	{
+		cycles += rte_rdtsc_precise() - t0;
+		bursts++;
+		packets += n;
+	}
 };
+using Contenders = std::vector<std::pair<std::string, std::function<void(Tally &)>>>;
 
 double median(std::vector<double> v)
 {
@@ -113,15 +122,13 @@ template <bool Stamp> void rx_once(uint16_t port, Tally &t)
 		for (uint16_t i = 0; i < n; i++)
 			pkts[i]->port = port;
 	}
-	t.cycles += rte_rdtsc_precise() - t0;
-	t.bursts++;
-	t.packets += n;
+	t.add(t0, n);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 /* Runs `one` for each contender in turn, BLOCK times each. */
 void interleaved(benchmark::State &state,
-		 const std::vector<std::pair<std::string, std::function<void(Tally &)>>> &contenders)
+		 const Contenders &contenders)
 {
 	std::map<std::string, Tally> tallies;
 	for (auto _ : state) {
@@ -136,52 +143,55 @@ void interleaved(benchmark::State &state,
 	report(state, tallies);
 }
 
+/* Every contender of `of`, each doing `once` on its port. */
+Contenders each(const std::map<std::string, uint16_t> &of, void (*once)(uint16_t, Tally &))
+{
+	Contenders c;
+	for (const auto &[name, port] : of)
+		c.emplace_back(name, [port = port, once](Tally &t) { once(port, t); });
+	return c;
+}
+
 void RxEmpty(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
-	for (const auto &[name, port] : silent_ports)
-		c.emplace_back(name, [port = port](Tally &t) { rx_once<false>(port, t); });
-	interleaved(state, c);
+	interleaved(state, each(silent_ports, rx_once<false>));
 }
 
 void Rx32(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
-	for (const auto &[name, port] : ports)
-		c.emplace_back(name, [port = port](Tally &t) { rx_once<false>(port, t); });
+	Contenders c = each(ports, rx_once<false>);
 	c.emplace_back("direct_stamp",
 		       [port = ports.at("direct")](Tally &t) { rx_once<true>(port, t); });
 	interleaved(state, c);
 }
 
+void alloc_burst(rte_mbuf *(&pkts)[BURST])
+{
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
+		throw std::runtime_error("mempool exhausted");
+}
+
 void tx_once(uint16_t port, Tally &t)
 {
 	rte_mbuf *pkts[BURST];
-	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
-		throw std::runtime_error("mempool exhausted");
+	alloc_burst(pkts);
 	const uint64_t t0 = rte_rdtsc_precise();
 	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, BURST);
-	t.cycles += rte_rdtsc_precise() - t0;
-	t.bursts++;
-	t.packets += sent;
+	t.add(t0, sent);
 	if (sent < BURST)
 		rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
 }
 
 void Tx32(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
-	for (const auto &[name, port] : ports)
-		c.emplace_back(name, [port = port](Tally &t) { tx_once(port, t); });
-	interleaved(state, c);
+	interleaved(state, each(ports, tx_once));
 }
 
 /* The feeder transmits a burst of 64-byte frames; untimed. */
 void feed(uint16_t feeder)
 {
 	rte_mbuf *pkts[BURST];
-	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
-		throw std::runtime_error("mempool exhausted");
+	alloc_burst(pkts);
 	for (rte_mbuf *m : pkts) {
 		auto *eth = reinterpret_cast<rte_ether_hdr *>(rte_pktmbuf_append(m, 64));
 		memset(eth, 0, 64);
@@ -195,7 +205,7 @@ void feed(uint16_t feeder)
 
 void Rx32Memif(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	Contenders c;
 	for (const bench::Fed &f : fed) {
 		c.emplace_back(f.name, [f](Tally &t) {
 			feed(f.feeder);
@@ -217,19 +227,14 @@ void fwd_once(uint16_t port, Tally &t)
 	const uint64_t t0 = rte_rdtsc_precise();
 	const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
-	t.cycles += rte_rdtsc_precise() - t0;
-	t.bursts++;
-	t.packets += n;
+	t.add(t0, n);
 	if (sent < n)
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 }
 
 void Fwd32(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
-	for (const auto &[name, port] : ports)
-		c.emplace_back(name, [port = port](Tally &t) { fwd_once(port, t); });
-	interleaved(state, c);
+	interleaved(state, each(ports, fwd_once));
 }
 
 /* What the contender forwarded back reaches the feeder; freed untimed. */
@@ -242,7 +247,7 @@ void drain(uint16_t feeder)
 
 void Fwd32Memif(benchmark::State &state)
 {
-	std::vector<std::pair<std::string, std::function<void(Tally &)>>> c;
+	Contenders c;
 	for (const bench::Fed &f : fed) {
 		c.emplace_back(f.name, [f](Tally &t) {
 			feed(f.feeder);
