@@ -15,6 +15,13 @@ migrations=${MIGRATIONS:-3}
 pause=${PAUSE:-2}
 pps=${PPS:-20000}
 
+# The timeline plot needs matplotlib (Debian's python3-matplotlib).
+if ! dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q "ok installed"; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		python3-matplotlib >&2 || { echo "demo: cannot install python3-matplotlib" >&2; exit 1; }
+fi
+
 . "$top/scripts/plugin.sh"
 plugin=$(staged_plugin "$build")
 
@@ -75,4 +82,5 @@ sed -n 's/^lab summary: //p' "$run/host.log" | tr ',' '\n' | sed 's/^ *//' |
 	BEGIN { printf "\n%-28s %s\n", "migrations", m; printf "%-28s %s\n", "guest still running", s }
 	{ v = $NF; $NF = ""; printf "%-28s %s\n", $0, v }'
 grep "lab: switch" "$run/host.log" | sed 's/^lab: /  /'
+/usr/bin/python3 "$top/scripts/timeline.py" "$run/host.log" "$run/timeline.png"
 echo "logs: $run"
