@@ -21,25 +21,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class TxPath : public FaultyPair {
+class TxPath : public FaultyPairTx {
 protected:
 	void start(const std::string &backup_args = "", const std::string &vf_args = "")
 	{
 		make(backup_args, vf_args);
 		FaultyPair::start();
-	}
-	/* Frees what a sub-port transmitted and says how many it was. */
-	static size_t drain(uint16_t sub)
-	{
-		const auto pkts = faulty::transmitted(sub);
-		for (rte_mbuf *m : pkts)
-			rte_pktmbuf_free(m);
-		return pkts.size();
-	}
-	void TearDown() override
-	{
-		FaultyPair::TearDown();
-		EXPECT_EQ(pool_.in_use(), 0u) << "mbufs leaked";
 	}
 };
 

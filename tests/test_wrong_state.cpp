@@ -14,22 +14,7 @@ using namespace bypass_test;
 
 namespace {
 
-class WrongState : public FaultyPair {
-protected:
-	/* Frees what a sub-port transmitted and says how many it was. */
-	static size_t drain(uint16_t sub)
-	{
-		const auto pkts = faulty::transmitted(sub);
-		for (rte_mbuf *m : pkts)
-			rte_pktmbuf_free(m);
-		return pkts.size();
-	}
-	void TearDown() override
-	{
-		FaultyPair::TearDown();
-		EXPECT_EQ(pool_.in_use(), 0u) << "mbufs leaked";
-	}
-};
+using WrongState = FaultyPairTx;
 
 TEST_F(WrongState, CallsOutOfOrderGetTheirErrnoAndLeaveThePortWorking)
 {

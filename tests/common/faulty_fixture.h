@@ -83,4 +83,23 @@ private:
 	}
 };
 
+/* A FaultyPair whose test reads what the sub-ports transmitted, and must
+ * leave every mbuf back in the pool. */
+class FaultyPairTx : public FaultyPair {
+protected:
+	/* Frees what a sub-port transmitted and says how many it was. */
+	static size_t drain(uint16_t sub)
+	{
+		const auto pkts = faulty::transmitted(sub);
+		for (rte_mbuf *m : pkts)
+			rte_pktmbuf_free(m);
+		return pkts.size();
+	}
+	void TearDown() override
+	{
+		FaultyPair::TearDown();
+		EXPECT_EQ(pool_.in_use(), 0u) << "mbufs leaked";
+	}
+};
+
 } // namespace bypass_test
