@@ -19,9 +19,10 @@
  *
  * Counters: "<contender>" cycles per burst, TSC read overhead subtracted;
  * "<contender>_pkts" packets per burst; "<contender>_over_direct" its
- * cycles per burst over direct's, paired by iteration (see report()). Rx32 and Rx32Memif also time
- * "direct_stamp": direct's burst followed by the loop with which
- * net_bypass stamps mbuf->port, done here, which isolates the stamp.
+ * cycles per burst over direct's, paired by iteration (see report()).
+ * Rx32 and Rx32Memif also time "direct_stamp": direct's burst followed by
+ * the loop with which net_bypass stamps mbuf->port, done here, which
+ * isolates the stamp.
  * --pages=4k runs on 4 KiB pages instead of hugepages (a control, see
  * doc/performance.md). The context holds tsc_hz.
  *
@@ -127,8 +128,7 @@ template <bool Stamp> void rx_once(uint16_t port, Tally &t)
 }
 
 /* Runs `one` for each contender in turn, BLOCK times each. */
-void interleaved(benchmark::State &state,
-		 const Contenders &contenders)
+void interleaved(benchmark::State &state, const Contenders &contenders)
 {
 	std::map<std::string, Tally> tallies;
 	for (auto _ : state) {
@@ -171,6 +171,13 @@ void alloc_burst(rte_mbuf *(&pkts)[BURST])
 		throw std::runtime_error("mempool exhausted");
 }
 
+/* What tx did not take is freed, untimed. */
+void free_unsent(rte_mbuf **pkts, uint16_t n, uint16_t sent)
+{
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+}
+
 void tx_once(uint16_t port, Tally &t)
 {
 	rte_mbuf *pkts[BURST];
@@ -178,8 +185,7 @@ void tx_once(uint16_t port, Tally &t)
 	const uint64_t t0 = rte_rdtsc_precise();
 	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, BURST);
 	t.add(t0, sent);
-	if (sent < BURST)
-		rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
+	free_unsent(pkts, BURST, sent);
 }
 
 void Tx32(benchmark::State &state)
@@ -198,24 +204,31 @@ void feed(uint16_t feeder)
 		rte_ether_unformat_addr(bench::MEMIF_MAC, &eth->dst_addr);
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	}
-	const uint16_t sent = rte_eth_tx_burst(feeder, 0, pkts, BURST);
-	if (sent < BURST)
-		rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
+	free_unsent(pkts, BURST, rte_eth_tx_burst(feeder, 0, pkts, BURST));
+}
+
+/* Every memif contender, each doing `once` on its port and feeder. */
+Contenders each_fed(void (*once)(const bench::Fed &, Tally &))
+{
+	Contenders c;
+	for (const bench::Fed &f : fed)
+		c.emplace_back(f.name, [f, once](Tally &t) { once(f, t); });
+	return c;
+}
+
+/* The feeder sends, the contender receives. */
+template <bool Stamp> void fed_rx(const bench::Fed &f, Tally &t)
+{
+	feed(f.feeder);
+	rx_once<Stamp>(f.port, t);
 }
 
 void Rx32Memif(benchmark::State &state)
 {
-	Contenders c;
+	Contenders c = each_fed(fed_rx<false>);
 	for (const bench::Fed &f : fed) {
-		c.emplace_back(f.name, [f](Tally &t) {
-			feed(f.feeder);
-			rx_once<false>(f.port, t);
-		});
 		if (f.name == "direct")
-			c.emplace_back("direct_stamp", [f](Tally &t) {
-				feed(f.feeder);
-				rx_once<true>(f.port, t);
-			});
+			c.emplace_back("direct_stamp", [f](Tally &t) { fed_rx<true>(f, t); });
 	}
 	interleaved(state, c);
 }
@@ -228,8 +241,7 @@ void fwd_once(uint16_t port, Tally &t)
 	const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 	const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
 	t.add(t0, n);
-	if (sent < n)
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	free_unsent(pkts, n, sent);
 }
 
 void Fwd32(benchmark::State &state)
@@ -245,17 +257,17 @@ void drain(uint16_t feeder)
 		rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/* The feeder sends, the contender forwards back, the feeder drains. */
+void fed_fwd(const bench::Fed &f, Tally &t)
+{
+	feed(f.feeder);
+	fwd_once(f.port, t);
+	drain(f.feeder);
+}
+
 void Fwd32Memif(benchmark::State &state)
 {
-	Contenders c;
-	for (const bench::Fed &f : fed) {
-		c.emplace_back(f.name, [f](Tally &t) {
-			feed(f.feeder);
-			fwd_once(f.port, t);
-			drain(f.feeder);
-		});
-	}
-	interleaved(state, c);
+	interleaved(state, each_fed(fed_fwd));
 }
 
 /* What testpmd's io forwarding does: rx a burst, tx it. */
@@ -268,9 +280,7 @@ int count_instructions(const std::string &kind)
 	CALLGRIND_TOGGLE_COLLECT;
 	for (int i = 0; i < BURSTS; i++) {
 		const uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
-		const uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		free_unsent(pkts, n, rte_eth_tx_burst(port, 0, pkts, n));
 		packets += n;
 	}
 	CALLGRIND_TOGGLE_COLLECT;

@@ -40,21 +40,23 @@ protected:
 		return wait_until(
 		    [&] { return bypass_state(port()).active_port == RTE_MAX_ETHPORTS; });
 	}
-	/* Waits until the VF's release is over and forgets it (the bypass
-	 * port tore it down). Leaving the slot is not enough: the release
-	 * stops and closes the port after that, and a test that touches it
-	 * meanwhile races with its close. */
-	bool vf_gone()
+	/* Waits until the VF's port is closed and forgets it (the bypass
+	 * port tore it down). */
+	bool vf_closed()
 	{
 		const std::string name = vf_->name();
-		const bool gone = vf_released() && wait_until([&] {
-					  uint16_t p;
-					  return rte_eth_dev_get_port_by_name(name.c_str(), &p) != 0;
-				  });
-		if (gone)
+		const bool closed = wait_until([&] {
+			uint16_t p;
+			return rte_eth_dev_get_port_by_name(name.c_str(), &p) != 0;
+		});
+		if (closed)
 			vf_->forget();
-		return gone;
+		return closed;
 	}
+	/* Waits until the VF's release is over. Leaving the slot is not
+	 * enough: the release stops and closes the port after that, and a
+	 * test that touches it meanwhile races with its close. */
+	bool vf_gone() { return vf_released() && vf_closed(); }
 	/* Removes the VF (RMV), and once it is gone offers a port made with
 	 * `vf_args` in its place; returns that port's id. */
 	uint16_t offer_vf(const std::string &vf_args)
