@@ -26,6 +26,11 @@ public:
  * VIRTIO_PCI_CAP_COMMON_CFG): device_feature_select, then device_feature,
  * for each 32-bit half. Nothing for a device without that capability. */
 std::optional<uint64_t> virtio_pci_device_features(const PciFunction &pci);
+/* What the driver wrote into driver_feature, the same way. */
+std::optional<uint64_t> virtio_pci_driver_features(const PciFunction &pci);
+/* device_status: FEATURES_OK (8) once the device accepted the features. */
+std::optional<uint8_t> virtio_pci_device_status(const PciFunction &pci);
+constexpr uint8_t VIRTIO_STATUS_FEATURES_OK = 8;
 
 inline bool offers_standby(uint64_t features)
 {

@@ -4,11 +4,11 @@
 #include <cstring>
 #include <new>
 
-#include <bus_pci_driver.h>
 #include <rte_malloc.h>
 
 #include "bypass/log.h"
 #include "bypass/virtio_standby.h"
+#include "bypass_pci.h"
 #include "bypass_private.h"
 
 namespace bypass {
@@ -18,46 +18,6 @@ namespace {
 /* A NEW port becomes usable a moment after its event; wait that long. */
 constexpr unsigned ATTACH_TRIES = 1000;
 constexpr std::chrono::milliseconds ATTACH_RETRY{1};
-
-/* The virtio PMD has mapped the device's BARs; its common configuration
- * is read through them. */
-class MappedPciFunction : public PciFunction {
-public:
-	explicit MappedPciFunction(rte_pci_device *dev) : dev_(dev) {}
-
-	bool read_config(void *buf, size_t len, size_t offset) const override
-	{
-		return rte_pci_read_config(dev_, buf, len, offset) == static_cast<int>(len);
-	}
-	bool read32(unsigned bar, size_t offset, uint32_t &value) const override
-	{
-		volatile uint32_t *reg = reg32(bar, offset);
-		if (reg == nullptr)
-			return false;
-		value = *reg;
-		return true;
-	}
-	bool write32(unsigned bar, size_t offset, uint32_t value) const override
-	{
-		volatile uint32_t *reg = reg32(bar, offset);
-		if (reg == nullptr)
-			return false;
-		*reg = value;
-		return true;
-	}
-
-private:
-	volatile uint32_t *reg32(unsigned bar, size_t offset) const
-	{
-		if (bar >= PCI_MAX_RESOURCE || dev_->mem_resource[bar].addr == nullptr ||
-		    offset + 4 > dev_->mem_resource[bar].len)
-			return nullptr;
-		return reinterpret_cast<volatile uint32_t *>(
-		    static_cast<uint8_t *>(dev_->mem_resource[bar].addr) + offset);
-	}
-
-	rte_pci_device *dev_;
-};
 
 bool unowned(uint16_t port)
 {
@@ -70,8 +30,10 @@ bool offers_standby_now(uint16_t port, bool user_standby)
 {
 	if (strcmp(driver_of(port), "net_virtio_user") == 0)
 		return user_standby;
-	const auto features = virtio_pci_device_features(
-	    MappedPciFunction(RTE_DEV_TO_PCI(rte_eth_devices[port].device)));
+	rte_pci_device *pci = MappedPciFunction::of_port(port);
+	if (pci == nullptr)
+		return false;
+	const auto features = virtio_pci_device_features(MappedPciFunction(pci));
 	return features && offers_standby(*features);
 }
 

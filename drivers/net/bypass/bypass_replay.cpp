@@ -20,7 +20,7 @@
 
 #include "bypass/log.h"
 #include "bypass_private.h"
-#include "virtio_user_standby.h"
+#include "bypass_standby.h"
 
 namespace bypass {
 
@@ -322,15 +322,10 @@ int configure_sub(BypassPort &bp, uint16_t port, uint16_t nb_rx, uint16_t nb_tx,
 		return ret;
 	std::vector<uint8_t> key;
 	const rte_eth_conf conf = sub_conf(bp, port, info, base, key);
-	/* A virtio_user port negotiates STANDBY, as a failover guest must for
-	 * the hypervisor to plug the VF and, on migration, to wait for the
-	 * guest to release it. */
-	const bool standby = strcmp(driver_of(port), "net_virtio_user") == 0 &&
-			     bypass_virtio_user_standby_prepare(port) == 1;
+	const Standby standby = standby_prepare(bp.dev->data->port_id, port);
 	ret = rte_eth_dev_configure(port, nb_rx, nb_tx, &conf);
-	if (ret == 0 && standby && bypass_virtio_user_standby_negotiated(port) == 1)
-		BYPASS_LOG(INFO, "port %u: the virtio sub-port %u negotiated STANDBY",
-			   bp.dev->data->port_id, port);
+	if (ret == 0)
+		standby_confirm(bp.dev->data->port_id, port, standby);
 	return ret;
 }
 
