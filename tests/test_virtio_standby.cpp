@@ -36,7 +36,12 @@ public:
 	{
 		if (bar != 4)
 			return false;
-		value = offset == 0x04 ? uint32_t(features_ >> (32 * select_)) : 0;
+		if (offset == 0x04)
+			value = uint32_t(features_ >> (32 * select_));
+		else if (offset == 0x0c)
+			value = driver_[driver_select_ & 1];
+		else
+			value = offset == 0x14 ? 0x0b0b0000u | status_ : 0;
 		return true;
 	}
 	bool write32(unsigned bar, size_t offset, uint32_t value) const override
@@ -45,7 +50,20 @@ public:
 			return false;
 		if (offset == 0x00)
 			select_ = value;
+		else if (offset == 0x08)
+			driver_select_ = value;
+		else if (offset == 0x0c)
+			driver_[driver_select_ & 1] = value;
 		return true;
+	}
+	/* What a driver does: write both halves, then set FEATURES_OK. */
+	void negotiate(uint64_t features)
+	{
+		for (uint32_t half = 0; half < 2; half++) {
+			write32(4, 0x08, half);
+			write32(4, 0x0c, uint32_t(features >> (32 * half)));
+		}
+		status_ = 0x0b; /* ACKNOWLEDGE | DRIVER | FEATURES_OK */
 	}
 
 	void break_list() { config_[0x51] = 0x40; } /* common -> notify -> common ... */
@@ -67,6 +85,9 @@ private:
 	std::array<uint8_t, 256> config_{};
 	uint64_t features_;
 	mutable uint32_t select_ = 0;
+	mutable uint32_t driver_select_ = 0;
+	mutable uint32_t driver_[2] = {};
+	uint8_t status_ = 0;
 };
 
 /* What bypass-vhost-host offers on a failover socket: rte_vhost's defaults
@@ -90,11 +111,27 @@ TEST(VirtioStandby, DeviceWithoutStandbyIsRecognised)
 	EXPECT_FALSE(offers_standby(*features));
 }
 
+/* After configure, whether the device took STANDBY is read off the
+ * device: the driver-feature registers and FEATURES_OK in device_status
+ * (the low byte of its dword; the bytes above it are other registers). */
+TEST(VirtioStandby, WhatTheDriverNegotiatedIsReadBackFromTheDevice)
+{
+	FakeVirtioPci dev(OFFERED_FEATURES);
+	EXPECT_EQ(virtio_pci_driver_features(dev), 0u);
+	EXPECT_EQ(virtio_pci_device_status(dev), 0u);
+	dev.negotiate(0x4000000110af8020ULL);
+	EXPECT_EQ(virtio_pci_driver_features(dev), 0x4000000110af8020ULL);
+	EXPECT_EQ(virtio_pci_device_status(dev), 0x0bu);
+	EXPECT_EQ(virtio_pci_device_features(dev), OFFERED_FEATURES) << "selects are separate";
+}
+
 TEST(VirtioStandby, LegacyDeviceWithoutCommonConfigurationHasNoAnswer)
 {
 	FakeVirtioPci dev(OFFERED_FEATURES);
 	dev.remove_common();
 	EXPECT_FALSE(virtio_pci_device_features(dev).has_value());
+	EXPECT_FALSE(virtio_pci_driver_features(dev).has_value());
+	EXPECT_FALSE(virtio_pci_device_status(dev).has_value());
 	FakeVirtioPci no_caps(OFFERED_FEATURES);
 	no_caps.clear_cap_list_bit();
 	EXPECT_FALSE(virtio_pci_device_features(no_caps).has_value());
