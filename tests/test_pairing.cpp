@@ -98,6 +98,21 @@ TEST_F(ZeroConfig, VirtioFirstThenTheVfJoins)
 	    << "the VF did not join";
 }
 
+/* As in a guest: the virtio device and the VF probed before the vdev
+ * (PCI comes first). An application enumerates its ports as soon as
+ * rte_eal_init() returns, so the bypass port must exist by the time the
+ * vdev's probe returns, not a moment later. */
+TEST_F(ZeroConfig, PortsThereBeforeTheProbeArePairedWhenItReturns)
+{
+	ASSERT_TRUE(host_.ready());
+	const std::string vf = plug_vf("02:00:00:00:0a:03");
+	const std::string virtio = plug_virtio("02:00:00:00:0a:03");
+	start_pairing("standby=1");
+	const uint16_t bypass = port_of(pairing_ + "_" + virtio);
+	ASSERT_NE(bypass, RTE_MAX_ETHPORTS) << "the bypass port came after the probe returned";
+	EXPECT_EQ(active_of(bypass), port_of(vf));
+}
+
 TEST_F(ZeroConfig, VfFirstThenVirtio)
 {
 	ASSERT_TRUE(host_.ready());

@@ -2,6 +2,7 @@
 #include "bypass_pairing.h"
 
 #include <cstring>
+#include <future>
 #include <new>
 
 #include <rte_malloc.h>
@@ -18,6 +19,8 @@ namespace {
 /* A NEW port becomes usable a moment after its event; wait that long. */
 constexpr unsigned ATTACH_TRIES = 1000;
 constexpr std::chrono::milliseconds ATTACH_RETRY{1};
+/* How long a probe waits for the ports already there to be paired. */
+constexpr std::chrono::seconds PAIRED_AT_PROBE{10};
 
 bool unowned(uint16_t port)
 {
@@ -46,9 +49,19 @@ int Pairing::start()
 	if (ret < 0)
 		return ret;
 	events_ = std::make_unique<EventSubscription>(this);
-	/* PCI devices were probed before any vdev: pair what is there. */
+	/* PCI devices were probed before any vdev: what is there is paired
+	 * before this probe returns, since an application enumerates its
+	 * ports as soon as rte_eal_init() returns. The pairing thread does it
+	 * (it alone creates bypass ports) while this one waits; it never
+	 * waits for the probing thread, so the wait ends. */
+	auto paired = std::make_shared<std::promise<void>>();
+	std::future<void> done = paired->get_future();
 	for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1))
 		ctl_.post([this, p] { consider(p, 0); });
+	ctl_.post([paired] { paired->set_value(); });
+	if (done.wait_for(PAIRED_AT_PROBE) != std::future_status::ready)
+		BYPASS_LOG(WARNING, "%s: the ports already there are not paired yet; they will be",
+			   name.c_str());
 	BYPASS_LOG(INFO, "%s: zero-config pairing of virtio ports offering STANDBY%s", name.c_str(),
 		   user_standby_ ? " (virtio_user ports taken as offering it)" : "");
 	return 0;
