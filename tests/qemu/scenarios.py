@@ -102,6 +102,7 @@ class Lab:
     def stop(self):
         if self.traffic:
             self.traffic.stop()
+            self.traffic.timeline(os.path.join(self.out, "timeline.log"))
             self.traffic.close()
 
 
@@ -131,7 +132,7 @@ def boot_paired(lab, name, fig, check):
     t0 = time.monotonic()
     g = lab.guest(name)
     tr = lab.traffic or lab.start_traffic()
-    tr.aim("virtio", g.lab_ports)
+    tr.to_virtio(g.lab_ports)
     g.wait_console(r"^LAB-READY", 120)
     try:
         ev = g.qmp.wait_event("FAILOVER_NEGOTIATED", 180)
@@ -139,7 +140,7 @@ def boot_paired(lab, name, fig, check):
         check(False, f"QEMU plugs the primary (FAILOVER_NEGOTIATED): {e}")
         return g
     fig["FAILOVER_NEGOTIATED after boot (s)"] = round(ev["host_time"] - t0, 2)
-    tr.aim("vf")
+    tr.plug()
     back = wait_back_on(tr, "vf", 120)
     check(back is not None, "traffic comes back on the VF after it is plugged")
     if back is not None:
@@ -155,7 +156,7 @@ def device_del(lab, g, fig, check):
     tr = lab.traffic
     time.sleep(1)
     mark = tr.mark()
-    tr.aim("virtio")
+    tr.to_virtio()
     since = len(g.qmp.events)
     t = time.monotonic()
     g.qmp.cmd("device_del", id="hostdev0")
@@ -183,7 +184,7 @@ def device_add(lab, g, fig, check):
     except QMPError as e:
         fig["device_add of a new primary"] = f"refused: {e}"
         return
-    lab.traffic.aim("vf")
+    lab.traffic.plug()
     back = wait_back_on(lab.traffic, "vf", 60)
     fig["device_add of a new primary"] = f"accepted; VF traffic after {back} s"
     check(back is not None, "a primary added again carries traffic")
@@ -208,7 +209,7 @@ def migrate(lab, src, dst_name, fig, check, label, cancel=False):
         check(False, f"{label}: UNPLUG_PRIMARY: {e}")
         dst.stop()
         return src
-    tr.aim("virtio")
+    tr.to_virtio()
     if cancel:
         src.qmp.cmd("migrate_cancel")
         state = src.qmp.wait_event("MIGRATION", 30, since,
@@ -217,7 +218,7 @@ def migrate(lab, src, dst_name, fig, check, label, cancel=False):
         states = [e["data"]["status"] for e in src.qmp.events[since:] if e["event"] == "MIGRATION"]
         fig[f"{label}: states"] = " ".join(states)
         dst.stop()
-        tr.aim("vf")
+        tr.plug()
         back = wait_back_on(tr, "vf", 120)
         check(back is not None, f"{label}: the source plugs the primary back and traffic returns to it")
         if back is not None:
@@ -244,7 +245,7 @@ def migrate(lab, src, dst_name, fig, check, label, cancel=False):
     if not ok:
         dst.stop()
         return src
-    tr.aim("virtio", dst.lab_ports)
+    tr.to_virtio(dst.lab_ports)
     src.stop()
     try:
         ev = dst.qmp.wait_event("FAILOVER_NEGOTIATED", 60)
@@ -252,7 +253,7 @@ def migrate(lab, src, dst_name, fig, check, label, cancel=False):
     except QMPError as e:
         check(False, f"{label}: the destination plugs the primary: {e}")
         return dst
-    tr.aim("vf")
+    tr.plug()
     back = wait_back_on(tr, "vf", 120)
     check(back is not None, f"{label}: traffic returns to the VF on the destination")
     if back is not None:

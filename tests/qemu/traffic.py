@@ -1,12 +1,14 @@
 """Sequence-numbered traffic into and out of a lab guest's two NICs.
 
-The host plays the hypervisor's switch: each frame goes into the NIC that
-carries the guest's MAC at that moment, the VF (e1000e, "vf") while QEMU
-has it plugged and nobody has asked for it back, otherwise virtio
-("virtio"). The guest echoes every frame (testpmd io forwarding, on
-net_bypass's port or on Linux net_failover's master through af_packet),
-and what it transmits comes back on the NIC it chose. Each NIC's QEMU
-backend is a UDP dgram netdev: one datagram, one Ethernet frame.
+The host plays the SR-IOV NIC's switch: frames go into the VF (e1000e,
+"vf") while QEMU has it plugged and nobody has asked for it back, as a
+PF's embedded switch delivers to a VF as soon as it exists, ready or not;
+otherwise into virtio ("virtio"). Linux net_failover, the control, even
+ignores what its standby receives while a primary is there. The guest
+echoes every frame (testpmd io forwarding, on net_bypass's port or on
+Linux net_failover's master through af_packet), and what it transmits
+comes back on the NIC it chose. Each NIC's QEMU backend is a UDP dgram
+netdev: one datagram, one Ethernet frame.
 
 What a run measures, from the host's clock: frames sent, received (per
 path), lost (sent, never back), duplicated, reordered, and the longest
@@ -30,13 +32,14 @@ def mac_bytes(mac):
 class Traffic:
     """host_ports: {"virtio": port, "vf": port}, where QEMU sends what the
     guest transmits on that NIC. Targets (QEMU's own ports) are set with
-    aim(); frames go nowhere until then."""
+    to_virtio(); frames go nowhere until then."""
 
     def __init__(self, guest_mac, host_ports, rate=2000):
         self.frame_head = mac_bytes(guest_mac) + HOST_MAC + struct.pack("!H", ETHERTYPE)
         self.period = 1.0 / rate
         self.lock = threading.Lock()
         self.path = None          # where frames go now
+        self.switches = []        # (time, from, to) of the guest's tx path
         self.targets = {}         # path -> (host, port) of QEMU's netdev
         self.sent = []            # (seq, time, path)
         self.back = []            # (seq, time, path)
@@ -51,13 +54,18 @@ class Traffic:
         self.out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.threads = []
 
-    def aim(self, path, targets=None):
-        """Send into `path` from now on; targets {path: qemu_port} when the
-        guest moved to another QEMU (a migration)."""
+    def to_virtio(self, targets=None):
+        """The VF is gone (or not there yet): virtio from now on; targets
+        {path: qemu_port} when the guest moved to another QEMU."""
         with self.lock:
             if targets is not None:
                 self.targets = {p: ("127.0.0.1", q) for p, q in targets.items()}
-            self.path = path
+            self.path = "virtio"
+
+    def plug(self):
+        """A VF is plugged: frames go into it from now on."""
+        with self.lock:
+            self.path = "vf"
 
     def start(self):
         self.running = True
@@ -86,7 +94,8 @@ class Traffic:
             if now < next_t:
                 time.sleep(min(next_t - now, 0.001))
                 continue
-            next_t += self.period
+            # A sender starved for a while does not catch up in a burst.
+            next_t = max(next_t + self.period, now - 0.01)
             with self.lock:
                 path, target = self.path, self.targets.get(self.path)
             if target is None:
@@ -112,8 +121,13 @@ class Traffic:
             if len(data) < 14 + PAYLOAD.size:
                 continue
             magic, seq, _ = PAYLOAD.unpack_from(data, 14)
-            if magic == MAGIC:
-                self.back.append((seq, time.monotonic(), path))
+            if magic != MAGIC:
+                continue
+            now = time.monotonic()
+            with self.lock:
+                if self.back and self.back[-1][2] != path:
+                    self.switches.append((now, self.back[-1][2], path, now - self.back[-1][1]))
+                self.back.append((seq, now, path))
 
     def mark(self):
         """An index pair to measure from: (len(sent), len(back))."""
@@ -150,6 +164,25 @@ class Traffic:
             "per_path": per_path,
             "max_gap_ms": round(gap * 1e3, 2),
         }
+
+    def timeline(self, out):
+        """The per-second log scripts/timeline.py plots: echoes a second
+        on each path, and each change of the guest's tx path with the
+        silence around it."""
+        if not self.back:
+            return
+        t0 = self.sent[0][1] if self.sent else self.back[0][1]
+        seconds = int(self.back[-1][1] - t0) + 1
+        counts = [[0, 0] for _ in range(seconds)]
+        for _, t, path in self.back:
+            counts[int(t - t0)][path == "virtio"] += 1
+        switches = sorted(self.switches)
+        with open(out, "w") as f:
+            for sec, (vf, virtio) in enumerate(counts):
+                while switches and switches[0][0] - t0 < sec:
+                    _, a, b, gap = switches.pop(0)
+                    f.write(f"lab: switch {a} -> {b}: gap {int(gap * 1e6)} us\n")
+                f.write(f"lab: {vf} pkt/s on the VF  {virtio} pkt/s on virtio\n")
 
     def close(self):
         for s in self.socks.values():
