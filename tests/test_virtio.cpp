@@ -250,15 +250,24 @@ TEST(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
 	EXPECT_TRUE(on_active(bypass.port_id()));
 }
 
-TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
+/* A failover host and, connected to it, a virtio_user port on its own. */
+class PlainGuest : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(host_.ready());
+		ASSERT_TRUE(guest_.started());
+	}
+
+	VhostBackend host_{{VhostBackend::Mode::failover}};
+	Mempool pool_{unique("pool")};
+	PlainVirtioUser guest_{unique("virtio_user_plain"), host_.socket(0), pool_};
+};
+
+TEST_F(PlainGuest, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
 {
-	VhostBackend host({VhostBackend::Mode::failover});
-	ASSERT_TRUE(host.ready());
-	Mempool pool(unique("pool"));
-	PlainVirtioUser guest(unique("virtio_user_plain"), host.socket(0), pool);
-	ASSERT_TRUE(guest.started());
-	EXPECT_TRUE(host.wait_for("(STANDBY no)"));
-	EXPECT_EQ(host.log().find("(STANDBY yes)"), std::string::npos);
+	EXPECT_TRUE(host_.wait_for("(STANDBY no)"));
+	EXPECT_EQ(host_.log().find("(STANDBY yes)"), std::string::npos);
 }
 
 /* STANDBY on virtio-pci goes through the virtio PMD's per-port operations
@@ -266,15 +275,10 @@ TEST(Standby, AVirtioUserPortOnItsOwnDoesNotNegotiateStandby)
  * virtio_user ports are in the same array, so one proves here that the
  * offset is right: the entry found is a table of the PMD that reads the
  * device's features (tests/qemu proves the rest on a virtio-pci device). */
-TEST(Standby, TheCheckedVirtioBuildsOperationsTableIsFoundAndReadsTheDevice)
+TEST_F(PlainGuest, TheCheckedVirtioBuildsOperationsTableIsFoundAndReadsTheDevice)
 {
-	VhostBackend host({VhostBackend::Mode::failover});
-	ASSERT_TRUE(host.ready());
-	Mempool pool(unique("pool"));
-	PlainVirtioUser guest(unique("virtio_user_ops"), host.socket(0), pool);
-	ASSERT_TRUE(guest.started());
 	uint64_t features = 0;
-	ASSERT_EQ(bypass_virtio_ops_features(guest.port(), &features), 0)
+	ASSERT_EQ(bypass_virtio_ops_features(guest_.port(), &features), 0)
 	    << "not a checked build of librte_net_virtio: virtio-pci STANDBY is refused here; "
 	       "see drivers/net/bypass/virtio_pci_standby.c";
 	/* What bypass-vhost-host offers, virtio_user's own STATUS, and the
