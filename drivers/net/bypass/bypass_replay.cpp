@@ -322,7 +322,7 @@ int configure_sub(BypassPort &bp, uint16_t port, uint16_t nb_rx, uint16_t nb_tx,
 		return ret;
 	std::vector<uint8_t> key;
 	const rte_eth_conf conf = sub_conf(bp, port, info, base, key);
-	const Standby standby = standby_prepare(bp.dev->data->port_id, port);
+	const Standby standby = standby_prepare(port);
 	ret = rte_eth_dev_configure(port, nb_rx, nb_tx, &conf);
 	if (ret == 0)
 		standby_confirm(bp.dev->data->port_id, port, standby);

@@ -22,7 +22,7 @@ Standby prepare_pci(uint16_t port)
 	const MappedPciFunction fn(pci);
 	const auto device = virtio_pci_device_features(fn);
 	const auto driver = virtio_pci_driver_features(fn);
-	if (!device || !driver || !offers_standby(*device))
+	if (!device || !driver)
 		return Standby::NOT_ASKED;
 	return bypass_virtio_pci_standby_prepare(port, *device, *driver) == 1 ? Standby::PCI
 									     : Standby::NOT_ASKED;
@@ -30,9 +30,8 @@ Standby prepare_pci(uint16_t port)
 
 } // namespace
 
-Standby standby_prepare(uint16_t bypass_port, uint16_t port)
+Standby standby_prepare(uint16_t port)
 {
-	(void)bypass_port;
 	const char *driver = driver_of(port);
 	if (strcmp(driver, "net_virtio_user") == 0)
 		return bypass_virtio_user_standby_prepare(port) == 1 ? Standby::USER

@@ -12,7 +12,7 @@ namespace bypass {
 enum class Standby { NOT_ASKED, USER, PCI };
 
 /* Before rte_eth_dev_configure() of the backup: what was arranged. */
-Standby standby_prepare(uint16_t bypass_port, uint16_t port);
+Standby standby_prepare(uint16_t port);
 /* After a successful configure: says, from the device itself, whether it
  * took STANDBY; one log line either way. */
 void standby_confirm(uint16_t bypass_port, uint16_t port, Standby how);

@@ -48,6 +48,8 @@
 
 #include "bypass/log_c.h"
 
+static const uint64_t STANDBY = 1ULL << 62;
+
 #ifdef BYPASS_VIRTIO_LAYOUT
 
 #pragma GCC diagnostic push
@@ -59,8 +61,6 @@
 _Static_assert(offsetof(struct virtio_pci_dev, hw) == 0,
 	       "a virtio-pci port's dev_private starts with its virtio_hw");
 #define OPS_MEMBERS (sizeof(struct virtio_ops) / sizeof(void *))
-
-static const uint64_t STANDBY = 1ULL << 62;
 
 struct checked_build {
 	const char *dpdk;      /* rte_version() */
@@ -259,7 +259,7 @@ int bypass_virtio_pci_standby_prepare(uint16_t port_id, uint64_t device_features
 				      uint64_t driver_features)
 {
 	(void)driver_features;
-	if (!((device_features >> 62) & 1))
+	if (!(device_features & STANDBY))
 		return 0;
 	bypass_log_c(RTE_LOG_WARNING,
 		     "STANDBY not negotiated on port %u: this build has no checked virtio "
