@@ -8,6 +8,7 @@
  * sets the number of consecutive migrations (50). */
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -37,6 +38,9 @@ constexpr uint64_t MAX_LOSS_PER_SWITCH = PPS / 10;
  * guest lets go of it in about 0.1 ms). */
 constexpr uint64_t MAX_LOSS_PER_MIGRATION = PPS / 100;
 const std::string MAC = "02:00:00:00:00:01";
+/* How much of each side's log a failure shows: meson prints only the last
+ * 100 lines of a failed test. */
+constexpr size_t STORY_LINES = 40;
 
 struct Summary {
 	uint64_t sent = 0, vf = 0, virtio = 0, lost = 0, dups = 0, overtaken = 0, switches = 0,
@@ -142,13 +146,34 @@ protected:
 	 * the guest's log. */
 	std::string story() const
 	{
-		std::istringstream host(host_->log());
-		std::string out = "--- host ---\n", line;
-		while (std::getline(host, line))
-			if (line.find("pkt/s on") == std::string::npos &&
-			    line.rfind("VHOST_CONFIG", 0) != 0)
-				out += line + "\n";
-		return out + "--- guest ---\n" + (guest_ ? guest_->log() : "");
+		auto host = [](const std::string &line) {
+			return line.find("pkt/s on") == std::string::npos &&
+			       line.rfind("VHOST_CONFIG", 0) != 0;
+		};
+		auto any = [](const std::string &) { return true; };
+		/* The host last: a CI log keeps a failure's last lines. */
+		return "--- guest, last lines ---\n" +
+		       (guest_ ? tail(guest_->log(), STORY_LINES, any) : "") +
+		       "--- host, last lines ---\n" + tail(host_->log(), STORY_LINES, host);
+	}
+
+	/* The last `n` lines of `log` that `keep` keeps. */
+	template <typename Keep>
+	static std::string tail(const std::string &log, size_t n, Keep keep)
+	{
+		std::istringstream in(log);
+		std::deque<std::string> lines;
+		for (std::string line; std::getline(in, line);) {
+			if (!keep(line))
+				continue;
+			lines.push_back(line);
+			if (lines.size() > n)
+				lines.pop_front();
+		}
+		std::string out;
+		for (const std::string &line : lines)
+			out += line + "\n";
+		return out;
 	}
 
 	std::string vf_; /* the guest's name for its VF */

@@ -33,7 +33,9 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const Options &options)
 	const std::string prefix = unique("vhost");
 	std::vector<std::string> args = {
 	    BYPASS_VHOST_HOST, "-l",   "0", "--no-huge", "-m", "128", "--no-pci",
-	    "--file-prefix",   prefix, "--"};
+	    "--file-prefix",   prefix,
+	    /* The memif handshake, for a VF whose link never comes up. */
+	    "--log-level",     "pmd.net.memif:info", "--"};
 	for (size_t i = 0; i < modes.size(); i++) {
 		sockets_.push_back(
 		    (fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock"))
@@ -185,7 +187,7 @@ TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log) : l
 {
 	const std::string cmd =
 	    "exec " + testpmd_command(unique("guest")) + " " + vdevs +
-	    " --log-level pmd.net.bypass:info -- --forward-mode=io --auto-start "
+	    " --log-level pmd.net.bypass:info --log-level pmd.net.memif:info -- --forward-mode=io --auto-start "
 	    "--stats-period=3600 --total-num-mbufs=8192 >" +
 	    log + " 2>&1";
 	pid_ = fork();
