@@ -23,6 +23,7 @@
 #include "bypass_devargs.h"
 #include "bypass_pairing.h"
 #include "bypass_private.h"
+#include "bypass_secondary.h"
 
 namespace bypass {
 
@@ -112,11 +113,14 @@ std::map<rte_vdev_device *, std::unique_ptr<Pairing>> pairings;
 
 int bypass_probe(rte_vdev_device *vdev) noexcept
 {
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
+		return secondary_probe(vdev);
 	const char *name = rte_vdev_device_name(vdev);
 	Devargs args;
 	int ret = parse_devargs(name, rte_vdev_device_args(vdev), args);
 	if (ret < 0)
 		return ret;
+	secondary_service_start();
 	qs_prepare(); /* the first switch must not pay for it */
 	if (args.zero_config()) {
 		auto pairing = std::make_unique<Pairing>(vdev, args.standby);
@@ -162,6 +166,8 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 
 int bypass_remove(rte_vdev_device *vdev) noexcept
 {
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
+		return secondary_remove(vdev);
 	{
 		/* Stop pairing before closing what it created. */
 		std::lock_guard<std::mutex> lock(pairings_lock);

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The bypass port in a secondary process: dpdk-proc-info, dpdk-dumpcap,
+ * dpdk-pdump, an application's own secondaries.
+ *
+ * A secondary attaches the ports the primary created for a net_bypass
+ * vdev (it asks the primary for their names: a zero-config vdev has one
+ * port per pair) and gives them:
+ * - bursts that poll the sub-ports through this process's own ethdev
+ *   (their burst functions are this process's, not the primary's stored
+ *   pointers), inside the queue's quiescence counter, which lives in
+ *   shared memory, fenced: the primary's membarrier(2) does not reach
+ *   another process's threads, so its releases wait for these bursts too;
+ * - info, stats and xstats answered by the primary, which holds the totals
+ *   across switches, over rte_mp into a buffer in DPDK's shared memory (the
+ *   same address in both processes). The primary's handler runs on its mp
+ *   thread and takes only report_lock and try-locks, never ctl_lock: a
+ *   hot-plug the control path is doing, holding ctl_lock, waits for that
+ *   thread to answer the secondaries.
+ * The sub-ports are attached by their own drivers, after the bypass port
+ * (the vdev bus probes in the primary's order); a sub-port whose driver
+ * cannot attach in a secondary is not polled here.
+ * The link is the shared port data the primary keeps current. Anything
+ * that changes the port is the primary's (the application's): refused here
+ * with -ENOTSUP by ethdev, for want of an op.
+ */
+#include <cstring>
+#include <memory>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_string_fns.h>
+
+#include "bypass/log.h"
+#include "bypass_private.h"
+#include "bypass_secondary.h"
+
+namespace bypass {
+
+namespace {
+
+constexpr char MP_ACTION[] = "net_bypass";
+constexpr timespec MP_TIMEOUT{5, 0};
+/* Room for the names of a zero-config vdev's ports. */
+constexpr size_t NAMES_SIZE = 64 * RTE_ETH_NAME_MAX_LEN;
+
+enum class Op : uint32_t { list, info, stats, xstats };
+
+struct Request {
+	Op op;
+	uint16_t port;
+	char vdev[RTE_DEV_NAME_MAX_LEN]; /* for list */
+	void *buf;
+	uint32_t size;
+};
+static_assert(sizeof(Request) <= RTE_MP_MAX_PARAM_LEN, "a request fits one message");
+
+/* Whether [buf, buf + size) is in one segment list of DPDK's memory,
+ * which both processes map at the same address. */
+bool shared(const void *buf, size_t size)
+{
+	if (buf == nullptr || size == 0)
+		return false;
+	const rte_memseg_list *msl = rte_mem_virt2memseg_list(buf);
+	const auto *end = static_cast<const uint8_t *>(buf) + size - 1;
+	return msl != nullptr && rte_mem_virt2memseg_list(end) == msl;
+}
+
+/* Primary: the names of the ports of vdev `req.vdev`, NUL-separated. */
+int list_ports(const Request &req)
+{
+	auto *out = static_cast<char *>(req.buf);
+	size_t used = 0;
+	uint16_t port;
+	RTE_ETH_FOREACH_DEV(port)
+	{
+		const rte_eth_dev &dev = rte_eth_devices[port];
+		if (bypass_port(port) == nullptr || dev.device == nullptr ||
+		    strncmp(dev.device->name, req.vdev, sizeof(req.vdev)) != 0)
+			continue;
+		const size_t len = strlen(dev.data->name) + 1;
+		if (used + len > req.size)
+			return -ENOSPC;
+		memcpy(out + used, dev.data->name, len);
+		used += len;
+	}
+	return static_cast<int>(used);
+}
+
+/* Primary: what one request asks; a negative errno on failure. */
+int answer(const rte_mp_msg &msg)
+{
+	Request req;
+	if (msg.len_param != sizeof(req))
+		return -EINVAL;
+	memcpy(&req, msg.param, sizeof(req));
+	if (!shared(req.buf, req.size))
+		return -EFAULT;
+	if (req.op == Op::list)
+		return list_ports(req);
+	if (req.port >= RTE_MAX_ETHPORTS || bypass_port(req.port) == nullptr)
+		return -ENODEV;
+	rte_eth_dev *dev = &rte_eth_devices[req.port];
+	switch (req.op) {
+	case Op::info:
+		return req.size == sizeof(rte_eth_dev_info)
+			   ? dev_infos_get(dev, static_cast<rte_eth_dev_info *>(req.buf))
+			   : -EINVAL;
+	case Op::stats:
+		return req.size == sizeof(rte_eth_stats)
+			   ? stats_get(dev, static_cast<rte_eth_stats *>(req.buf))
+			   : -EINVAL;
+	case Op::xstats:
+		return xstats_get(dev, static_cast<rte_eth_xstat *>(req.buf),
+				  req.size / sizeof(rte_eth_xstat));
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Primary, on the mp thread. */
+int serve(const rte_mp_msg *msg, const void *peer)
+{
+	rte_mp_msg reply{};
+	rte_strscpy(reply.name, MP_ACTION, sizeof(reply.name));
+	const int32_t result = answer(*msg);
+	memcpy(reply.param, &result, sizeof(result));
+	reply.len_param = sizeof(result);
+	return rte_mp_reply(&reply, static_cast<const char *>(peer));
+}
+
+struct MallocFree {
+	void operator()(void *p) const { rte_free(p); }
+};
+using SharedBuffer = std::unique_ptr<void, MallocFree>;
+
+struct ReplyFree {
+	void operator()(rte_mp_msg *m) const { free(m); }
+};
+
+/* Secondary: asks the primary to run `op` into `size` bytes starting as
+ * `in` (if any); on success copies them back into `out`. Returns the
+ * primary's result. */
+int ask(Op op, uint16_t port, const char *vdev, const void *in, void *out, size_t size)
+{
+	SharedBuffer buf(rte_zmalloc("bypass_mp", size, 0));
+	if (!buf)
+		return -ENOMEM;
+	if (in != nullptr)
+		memcpy(buf.get(), in, size);
+	Request req{};
+	req.op = op;
+	req.port = port;
+	if (vdev != nullptr)
+		rte_strscpy(req.vdev, vdev, sizeof(req.vdev));
+	req.buf = buf.get();
+	req.size = static_cast<uint32_t>(size);
+	rte_mp_msg msg{};
+	rte_strscpy(msg.name, MP_ACTION, sizeof(msg.name));
+	memcpy(msg.param, &req, sizeof(req));
+	msg.len_param = sizeof(req);
+
+	struct rte_mp_reply reply {};
+	const int ret = rte_mp_request_sync(&msg, &reply, &MP_TIMEOUT);
+	std::unique_ptr<rte_mp_msg, ReplyFree> msgs(reply.msgs);
+	if (ret < 0 || reply.nb_received != 1 || msgs->len_param != sizeof(int32_t)) {
+		BYPASS_LOG(ERR, "port %u: the primary process did not answer (%s)", port,
+			   rte_strerror(ret < 0 ? rte_errno : ETIMEDOUT));
+		return ret < 0 ? -rte_errno : -ETIMEDOUT;
+	}
+	int32_t result;
+	memcpy(&result, msgs->param, sizeof(result));
+	if (result >= 0)
+		memcpy(out, buf.get(), size);
+	return result;
+}
+
+int info_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
+{
+	const int ret = ask(Op::info, dev->data->port_id, nullptr, info, info, sizeof(*info));
+	/* Pointers are the primary's; ethdev sets its own after the op. */
+	info->switch_info.name = nullptr;
+	return ret;
+}
+
+int stats(rte_eth_dev *dev, rte_eth_stats *s) noexcept
+{
+	return ask(Op::stats, dev->data->port_id, nullptr, nullptr, s, sizeof(*s));
+}
+
+int xstats(rte_eth_dev *dev, rte_eth_xstat *x, unsigned n) noexcept
+{
+	/* The names and their count are the same in every process. */
+	const int count = xstats_get_names(dev, nullptr, 0);
+	if (x == nullptr || n < static_cast<unsigned>(count))
+		return count;
+	return ask(Op::xstats, dev->data->port_id, nullptr, nullptr, x,
+		   count * sizeof(rte_eth_xstat));
+}
+
+eth_dev_ops make_secondary_ops()
+{
+	eth_dev_ops ops{};
+	ops.dev_infos_get = info_get;
+	ops.link_update = link_update;
+	ops.stats_get = stats;
+	ops.xstats_get = xstats;
+	ops.xstats_get_names = xstats_get_names;
+	return ops;
+}
+
+const eth_dev_ops secondary_ops = make_secondary_ops();
+
+uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
+{
+	auto *rxq = static_cast<RxQueue *>(queue);
+	const uint32_t entered = rxq->qs.enter<true>();
+	const BypassPort &bp = port_of(&rte_eth_devices[rxq->port_id]);
+	const unsigned paths = rxq->fast->rx_paths.load(std::memory_order_acquire);
+	uint16_t got = 0;
+	for (unsigned p : {PATH_ACTIVE, PATH_BACKUP}) {
+		/* A path's port and its queue are stable while its bit is set
+		 * and this burst is inside the counter. */
+		if (got < n && (paths & (1u << p)) && rxq->sub[p].queue != nullptr)
+			got += rte_eth_rx_burst(bp.sub[p].port.load(std::memory_order_relaxed),
+						rxq->queue_id, pkts + got, n - got);
+	}
+	for (uint16_t i = 0; i < got; i++)
+		pkts[i]->port = rxq->port_id;
+	rxq->qs.leave(entered);
+	return got;
+}
+
+uint16_t secondary_tx(void *queue, rte_mbuf **pkts, uint16_t n)
+{
+	auto *txq = static_cast<TxQueue *>(queue);
+	const uint32_t entered = txq->qs.enter<true>();
+	const SubTxq &sub = txq->sub[txq->fast->tx_path.load(std::memory_order_acquire)];
+	const uint16_t sent =
+	    sub.queue != nullptr ? rte_eth_tx_burst(sub.port, txq->queue_id, pkts, n) : 0;
+	txq->qs.leave(entered);
+	return sent;
+}
+
+int attach(rte_vdev_device *vdev, const char *name)
+{
+	rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
+	if (dev == nullptr) {
+		BYPASS_LOG(ERR, "%s: cannot attach port %s in this secondary process",
+			   rte_vdev_device_name(vdev), name);
+		return -ENODEV;
+	}
+	dev->device = &vdev->device;
+	dev->dev_ops = &secondary_ops;
+	dev->rx_pkt_burst = secondary_rx;
+	dev->tx_pkt_burst = secondary_tx;
+	rte_eth_dev_probing_finish(dev);
+	BYPASS_LOG(INFO, "%s: port %u attached in a secondary process", name, dev->data->port_id);
+	return 0;
+}
+
+} // namespace
+
+void secondary_service_start()
+{
+	/* Idempotent: every probe in the primary may call it. */
+	static const int registered = [] {
+		const int ret = rte_mp_action_register(MP_ACTION, serve);
+		if (ret < 0 && rte_errno != EEXIST && rte_errno != ENOTSUP)
+			BYPASS_LOG(WARNING, "secondary processes will not see bypass ports: %s",
+				   rte_strerror(rte_errno));
+		return ret;
+	}();
+	(void)registered;
+}
+
+int secondary_probe(rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	std::unique_ptr<char[]> names(new (std::nothrow) char[NAMES_SIZE]);
+	if (!names)
+		return -ENOMEM;
+	const int len = ask(Op::list, 0, name, nullptr, names.get(), NAMES_SIZE);
+	if (len < 0)
+		return len;
+	for (int at = 0; at < len; at += static_cast<int>(strlen(names.get() + at)) + 1) {
+		const int ret = attach(vdev, names.get() + at);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int secondary_remove(rte_vdev_device *vdev)
+{
+	uint16_t port;
+	RTE_ETH_FOREACH_DEV_OF(port, &vdev->device)
+	{
+		/* The port's data, queues and sub-ports are the primary's. */
+		rte_eth_dev_release_port(&rte_eth_devices[port]);
+	}
+	return 0;
+}
+
+} // namespace bypass
