@@ -11,6 +11,11 @@ asan=${BUILD_ASAN:-$top/build-asan}
 BUILD=$release "$top/scripts/build.sh"
 BUILD=$asan "$top/scripts/build.sh" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
+# The multi-process tests (DPDK's tools as secondaries) need hugepages;
+# without them they skip, and say why.
+. "$top/scripts/hugepages.sh"
+ensure_hugepages 512 || echo "test: no hugepages: the multi-process tests will skip" >&2
+
 status=0
 for build in "$release" "$asan"; do
 	echo "== suite in $build"

@@ -163,6 +163,11 @@ CommandResult run_command(const std::string &cmd)
 	return r;
 }
 
+std::string secondary_echo_path()
+{
+	return BYPASS_SECONDARY_ECHO;
+}
+
 std::string testpmd_command(const std::string &prefix)
 {
 	/* coreutils' stdbuf works by preloading libstdbuf.so, which naming

@@ -82,6 +82,9 @@ CommandResult run_command(const std::string &cmd);
  * and with the sanitizer runtime preloaded in a sanitized build. */
 std::string testpmd_command(const std::string &file_prefix);
 
+/* bypass-test-secondary-echo (secondary_echo.cpp). */
+std::string secondary_echo_path();
+
 /* The stock dpdk-testpmd as a guest, in its own process: forwarding
  * (io: what it receives on its one port goes back out of it) until it is
  * stopped. */

@@ -7,8 +7,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -102,6 +104,21 @@ std::vector<std::string> split(const std::string &text)
 	return words;
 }
 
+/* Free 2 MB pages in a mounted hugetlbfs, 0 if none. */
+unsigned hugepages_free()
+{
+	std::ifstream mounts("/proc/mounts"), meminfo("/proc/meminfo");
+	std::string line;
+	bool mounted = false;
+	while (!mounted && std::getline(mounts, line))
+		mounted = line.find(" hugetlbfs ") != std::string::npos;
+	unsigned free = 0;
+	while (mounted && std::getline(meminfo, line))
+		if (sscanf(line.c_str(), "HugePages_Free: %u", &free) == 1)
+			return free;
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -115,8 +132,14 @@ int main(int argc, char **argv)
 	    bypass_test::unique("bpt") + fs::path(argv[0]).filename().string();
 	/* Three lcores on two CPUs: the stress test bursts on two workers. */
 	std::vector<std::string> args = {
-	    argv[0], "--lcores",      "0@0,1@1,2@1", "--no-huge",   "-m",
-	    "512",   "--file-prefix", prefix,	     "--log-level", "pmd.net.bypass:info"};
+	    argv[0], "--lcores",    "0@0,1@1,2@1",	  "--file-prefix",
+	    prefix,  "--log-level", "pmd.net.bypass:info"};
+	/* Secondary processes need the primary's memory shared: hugepages,
+	 * where a test asks for them and the machine has them. */
+	if (getenv("BYPASS_TEST_HUGEPAGES") != nullptr && hugepages_free() >= 128)
+		args.insert(args.end(), {"-m", "128"});
+	else
+		args.insert(args.end(), {"--no-huge", "-m", "512"});
 	/* PCI off unless a test asks for EAL options of its own (-a ...). */
 	const char *extra = getenv("BYPASS_TEST_EAL_ARGS");
 	for (const std::string &a : split(extra != nullptr ? extra : "--no-pci"))

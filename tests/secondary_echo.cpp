@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bypass-test-secondary-echo: a secondary process bursting on a primary's
+ * bypass port, for test_multiprocess. For the milliseconds given after
+ * the EAL options and "--", it receives on queue 0 of the port named
+ * there and sends what it received back out, then prints
+ *   received R, stamped S, sent T
+ * (S: those whose mbuf->port is the bypass port's id).
+ *
+ *   bypass-test-secondary-echo --proc-type=secondary --file-prefix P \
+ *       -- net_bypass0 1000
+ */
+#include <cstdio>
+#include <cstdlib>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_pmd_bypass.h>
+
+int main(int argc, char **argv)
+{
+	const int eal = rte_eal_init(argc, argv);
+	if (eal < 0 || argc - eal != 3) {
+		fprintf(stderr, "usage: %s EAL-options -- PORT-NAME MS\n", argv[0]);
+		return 2;
+	}
+	/* Keeps the PMD linked under --as-needed, hence registered. */
+	rte_pmd_bypass_state_get(RTE_MAX_ETHPORTS, nullptr);
+	uint16_t port;
+	if (rte_eth_dev_get_port_by_name(argv[eal + 1], &port) != 0) {
+		fprintf(stderr, "no port %s in this process\n", argv[eal + 1]);
+		return 1;
+	}
+	const uint64_t end =
+	    rte_get_tsc_cycles() + strtoull(argv[eal + 2], nullptr, 10) * rte_get_tsc_hz() / 1000;
+	uint64_t received = 0, stamped = 0, sent = 0;
+	rte_mbuf *pkts[32];
+	while (rte_get_tsc_cycles() < end) {
+		const uint16_t n = rte_eth_rx_burst(port, 0, pkts, 32);
+		received += n;
+		for (uint16_t i = 0; i < n; i++)
+			stamped += pkts[i]->port == port;
+		const uint16_t out = rte_eth_tx_burst(port, 0, pkts, n);
+		sent += out;
+		if (out < n)
+			rte_pktmbuf_free_bulk(pkts + out, n - out);
+		rte_delay_us_sleep(1000);
+	}
+	printf("received %llu, stamped %llu, sent %llu\n",
+	       static_cast<unsigned long long>(received), static_cast<unsigned long long>(stamped),
+	       static_cast<unsigned long long>(sent));
+	rte_eal_cleanup();
+	return 0;
+}
