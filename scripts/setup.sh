@@ -11,9 +11,11 @@ deps="$top/.deps"
 # valgrind: bench_burst.cpp marks its measured loop with valgrind/callgrind.h.
 # coreutils' stdbuf runs the tests' testpmd line-buffered.
 # clang and libclang-rt-14-dev (libFuzzer): the devargs fuzz target.
+# libsystemd-dev: a static link of DPDK (rdma-core's archives need it), as
+# the install test links the example.
 packages=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config g++ python3
 	  libgtest-dev libbenchmark-dev valgrind dpkg-dev xz-utils iproute2 coreutils
-	  clang libclang-rt-14-dev)
+	  clang libclang-rt-14-dev libsystemd-dev)
 
 missing=()
 for p in "${packages[@]}"; do
