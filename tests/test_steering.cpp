@@ -156,6 +156,22 @@ TEST_F(RingPair, StatsAreTheSumOfBothSubPorts)
 	rte_eth_dev_set_link_up(active_.port_id());
 }
 
+/* What Open vSwitch shows of a DPDK port besides errors and drops: the
+ * per-queue counters ethdev fills in from the stats, summed over the two
+ * paths like the port's own. */
+TEST_F(RingPair, PerQueueXstatsCountBothPathsAsOvsReadsThem)
+{
+	ASSERT_EQ(bypass_->send(pool_.frames(10)), 10u);
+	ASSERT_EQ(rte_eth_dev_set_link_down(active_.port_id()), 0);
+	ASSERT_TRUE(tx_reaches(backup_, active_));
+	rte_eth_stats stats{};
+	ASSERT_EQ(rte_eth_stats_get(bypass_->port_id(), &stats), 0);
+	EXPECT_GT(bypass_->xstat("backup_tx_good_packets"), 0u);
+	EXPECT_EQ(bypass_->xstat("tx_q0_packets"), stats.opackets);
+	EXPECT_EQ(bypass_->xstat("rx_q0_packets"), stats.ipackets);
+	rte_eth_dev_set_link_up(active_.port_id());
+}
+
 /* The active sub-port is a net_tap whose kernel interface the test takes
  * down, the way a VF loses carrier. */
 class TapActive : public StartedBypass {

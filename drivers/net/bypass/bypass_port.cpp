@@ -112,7 +112,10 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 		return ret;
 	}
 	bp.events = std::make_unique<EventSubscription>(&bp);
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
+	/* Per-queue xstats from stats_get's per-queue sums: all Open vSwitch
+	 * shows of a port besides errors and drops. */
+	dev->data->dev_flags |=
+	    RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->dev_ops = &bypass_ops;
 	if (qs_readers_fence())
 		set_bursts<true>(dev);
