@@ -15,6 +15,7 @@
 #include <rte_pmd_bypass.h>
 
 #include "common/fixture.h"
+#include "common/log_capture.h"
 
 using namespace bypass_test;
 
@@ -343,6 +344,32 @@ TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
 		uint16_t p;
 		EXPECT_EQ(rte_eth_dev_get_port_by_name(vf.c_str(), &p), 0);
 	}
+}
+
+/* Under QEMU failover=on the VF is plugged only after the backup
+ * negotiated STANDBY: an explicit active= naming a PCI address that is not
+ * there yet is waited for, on the backup, and probed again until it is.
+ * (This process runs without PCI: it never comes; tests/qemu plugs it.) */
+TEST(HotPlugDevargs, ActiveGivenAsAPciAddressNotPluggedYetIsWaitedFor)
+{
+	Mempool pool(unique("pool"));
+	RingPort backup(unique("bk"));
+	LogCapture log;
+	BypassDev bypass("net_bypass_later", "backup=" + backup.name() + ",active=0000:00:1f.7");
+	ASSERT_EQ(bypass.probe_result(), 0) << log.text();
+	EXPECT_NE(
+	    log.text().find("active=0000:00:1f.7 is not plugged yet: on the backup until it is"),
+	    std::string::npos)
+	    << log.text();
+	ASSERT_EQ(bypass.start(pool), 0);
+	const rte_pmd_bypass_state s = bypass_state(bypass.port_id());
+	EXPECT_EQ(s.active_port, RTE_MAX_ETHPORTS);
+	EXPECT_EQ(s.on_active, 0);
+	EXPECT_EQ(bypass.send(pool.frames(4)), 4u);
+	EXPECT_EQ(backup.drain_tx().size(), 4u);
+	rte_eth_link link{};
+	EXPECT_EQ(rte_eth_link_get_nowait(bypass.port_id(), &link), 0);
+	EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
 }
 
 } // namespace

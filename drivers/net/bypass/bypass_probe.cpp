@@ -15,7 +15,9 @@
 #include <new>
 
 #include <bus_vdev_driver.h>
+#include <bus_driver.h>
 #include <ethdev_vdev.h>
+#include <rte_pci.h>
 #include <rte_malloc.h>
 
 #include "bypass/log.h"
@@ -29,7 +31,30 @@ namespace bypass {
 
 namespace {
 
-/* Resolves the sub-ports (probing devargs into `devs`) and claims them. */
+int same_pci_address(const rte_device *dev, const void *want)
+{
+	rte_pci_addr addr;
+	return rte_pci_addr_parse(rte_dev_name(dev), &addr) == 0
+		   ? rte_pci_addr_cmp(&addr, static_cast<const rte_pci_addr *>(want))
+		   : 1;
+}
+
+/* Whether `spec` is the PCI address of a device not plugged yet: under
+ * QEMU failover=on the VF is plugged only once the backup negotiated
+ * STANDBY, which is at the bypass port's first configure. */
+bool not_plugged_yet(const std::string &spec)
+{
+	rte_pci_addr want;
+	uint16_t port;
+	if (rte_pci_addr_parse(spec.c_str(), &want) != 0 ||
+	    rte_eth_dev_get_port_by_name(spec.c_str(), &port) == 0)
+		return false;
+	const rte_bus *pci = rte_bus_find_by_name("pci");
+	return pci == nullptr || pci->find_device(nullptr, same_pci_address, &want) == nullptr;
+}
+
+/* Resolves the sub-ports (probing devargs into `devs`) and claims them;
+ * an active sub-port not plugged yet is left to the hot-plug path. */
 int attach_subs(BypassPort &bp, const char *name, const Devargs &args,
 		std::array<SubDevice, PATH_COUNT> &devs)
 {
@@ -42,6 +67,14 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args,
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
 		SubPort &sub = bp.sub[p];
 		sub.spec = *specs[p];
+		if (p == PATH_ACTIVE && not_plugged_yet(sub.spec)) {
+			BYPASS_LOG(NOTICE,
+				   "%s: active=%s is not plugged yet: on the backup until it is",
+				   name, sub.spec.c_str());
+			sub.devargs = sub.spec; /* probed again until it is there */
+			sub.probed_here = true;
+			continue;
+		}
 		ret = devs[p].attach(path_name(p), sub.spec);
 		if (ret < 0)
 			return ret;
@@ -53,6 +86,8 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args,
 	}
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
 		const uint16_t port = devs[p].port_id();
+		if (!devs[p].attached())
+			continue;
 		ret = bp.owner.claim(port);
 		if (ret < 0) {
 			rte_eth_dev_owner owner{};
@@ -78,14 +113,17 @@ int attach_subs(BypassPort &bp, const char *name, const Devargs &args,
 int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_addr &mac)
 {
 	rte_ether_addr sub_mac[PATH_COUNT];
+	bool present[PATH_COUNT];
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		int ret = rte_eth_macaddr_get(bp.sub[p].port.load(), &sub_mac[p]);
+		/* One not plugged yet is taken by the MAC chosen here. */
+		present[p] = bp.sub[p].port.load() != RTE_MAX_ETHPORTS;
+		int ret = present[p] ? rte_eth_macaddr_get(bp.sub[p].port.load(), &sub_mac[p]) : 0;
 		if (ret < 0)
 			return ret;
 	}
 	if (args.mac) {
 		for (unsigned p = 0; p < PATH_COUNT; p++) {
-			if (!rte_is_same_ether_addr(&sub_mac[p], &*args.mac)) {
+			if (present[p] && !rte_is_same_ether_addr(&sub_mac[p], &*args.mac)) {
 				BYPASS_LOG(ERR, "%s: mac=%s but %s=%s has %s", name,
 					   mac_str(*args.mac).c_str(), path_name(p),
 					   bp.sub[p].spec.c_str(), mac_str(sub_mac[p]).c_str());
@@ -96,7 +134,7 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 		return 0;
 	}
 	mac = sub_mac[PATH_BACKUP];
-	if (!rte_is_same_ether_addr(&sub_mac[PATH_ACTIVE], &mac)) {
+	if (present[PATH_ACTIVE] && !rte_is_same_ether_addr(&sub_mac[PATH_ACTIVE], &mac)) {
 		int ret = rte_eth_dev_default_mac_addr_set(bp.sub[PATH_ACTIVE].port.load(), &mac);
 		if (ret < 0)
 			BYPASS_LOG(NOTICE, "%s: active=%s keeps its MAC %s (cannot take %s: %s)",
@@ -157,6 +195,11 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	}
 	for (SubDevice &d : devs)
 		d.hand_over();
+	if (bp.sub[PATH_ACTIVE].port.load() == RTE_MAX_ETHPORTS)
+		bp.ctl.post([&bp] {
+			std::lock_guard<std::mutex> lock(bp.ctl_lock);
+			refill(bp, PATH_ACTIVE);
+		});
 
 	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (port %u), mac %s", name,
 		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port.load(),
