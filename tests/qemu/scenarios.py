@@ -5,7 +5,8 @@ virtio-net-pci failover=on, and the same scenarios run on a Linux guest
 
 Scenarios (doc/qemu-lab.md): boot-time pairing; device_del of the primary
 under traffic; live migration there and back; migration cancelled during
-wait-unplug; device_add of a primary after device_del. Each asserts its
+wait-unplug; device_add of a primary after device_del; boot-time pairing
+with both given explicitly (backup=<BDF>,active=<BDF>, DPDK only). Each asserts its
 outcome for the DPDK guest and prints its figures next to Linux's.
 
 Usage: scenarios.py --pmd build/drivers/net/bypass/librte_net_bypass.so
@@ -34,6 +35,18 @@ DPDK_RUN = """#!/bin/sh
 echo "lab-run: testpmd with net_bypass"
 sleep 1000000 | dpdk-testpmd -l 0-1 -n 1 -d /lab/librte_net_bypass.so \\
     --vdev net_bypass0 --log-level=pmd.net.bypass:info -- \\
+    --forward-mode=io --port-topology=loop --auto-start --nb-cores=1 \\
+    --rxd=512 --txd=512 >/dev/console 2>&1 &
+"""
+
+# Explicit mode, as an operator writes it from the VM's definition: the
+# virtio device on root port rp1 is 02:00.0, the VF QEMU plugs on rp0 once
+# STANDBY is negotiated will be 01:00.0 (not there when testpmd starts).
+DPDK_RUN_EXPLICIT = """#!/bin/sh
+echo "lab-run: testpmd with net_bypass, explicit"
+sleep 1000000 | dpdk-testpmd -l 0-1 -n 1 -d /lab/librte_net_bypass.so \\
+    --vdev net_bypass0,backup=0000:02:00.0,active=0000:01:00.0 \\
+    --log-level=pmd.net.bypass:info -- \\
     --forward-mode=io --port-topology=loop --auto-start --nb-cores=1 \\
     --rxd=512 --txd=512 >/dev/console 2>&1 &
 """
@@ -70,21 +83,26 @@ class Lab:
     def __init__(self, kind, pmd, out):
         self.kind, self.pmd, self.out = kind, pmd, os.path.join(out, kind)
         os.makedirs(self.out, exist_ok=True)
-        self.runfile = os.path.join(self.out, "run.sh")
-        with open(self.runfile, "w") as f:
-            f.write(DPDK_RUN if kind == "dpdk" else LINUX_RUN)
-        os.chmod(self.runfile, 0o755)
+        self.runfile = self.script("run.sh", DPDK_RUN if kind == "dpdk" else LINUX_RUN)
+        self.explicit_runfile = self.script("run-explicit.sh", DPDK_RUN_EXPLICIT)
         self.instances = 0
         self.traffic = None
+
+    def script(self, name, text):
+        path = os.path.join(self.out, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o755)
+        return path
 
     def qemu_ports(self, i):
         return {"virtio": 42000 + 10 * i, "vf": 42001 + 10 * i}
 
-    def guest(self, name, initrd=None, incoming=None):
+    def guest(self, name, initrd=None, incoming=None, explicit=False):
         i = self.instances
         self.instances += 1
         q = self.qemu_ports(i)
-        files = [(self.runfile, "/lab/run")]
+        files = [(self.explicit_runfile if explicit else self.runfile, "/lab/run")]
         if self.kind == "dpdk":
             files.append((self.pmd, "/lab/librte_net_bypass.so"))
             files += shared_libraries(self.pmd)
@@ -126,11 +144,11 @@ def has_standby(features):
     return any(STANDBY_NAME in f for f in features.get("dev-features", []))
 
 
-def boot_paired(lab, name, fig, check):
-    """Scenario 1: boots, waits for QEMU to plug the primary and for the
-    echo to come back on it."""
+def boot_paired(lab, name, fig, check, explicit=False):
+    """Scenario 1 (6 with `explicit`): boots, waits for QEMU to plug the
+    primary and for the echo to come back on it."""
     t0 = time.monotonic()
-    g = lab.guest(name)
+    g = lab.guest(name, explicit=explicit)
     tr = lab.traffic or lab.start_traffic()
     tr.to_virtio(g.lab_ports)
     g.wait_console(r"^LAB-READY", 120)
@@ -295,6 +313,13 @@ def run(kind, pmd, out, scenarios):
             g = migrate(lab, g, "m2", fig, check, "migration back")
             guests.append(g)
             g.stop()
+        if 6 in scenarios and kind == "dpdk":
+            explicit = {}
+            g = boot_paired(lab, "e", explicit, check, explicit=True)
+            guests.append(g)
+            for k, v in explicit.items():
+                fig[f"explicit BDFs: {k}"] = v
+            g.stop()
         if 4 in scenarios:
             g = boot_paired(lab, "c0", {}, check)
             guests.append(g)
@@ -318,7 +343,7 @@ def main():
     ap.add_argument("--only", choices=("dpdk", "linux"))
     ap.add_argument("--scenario", type=int, action="append")
     a = ap.parse_args()
-    scenarios = set(a.scenario or [1, 2, 3, 4, 5])
+    scenarios = set(a.scenario or [1, 2, 3, 4, 5, 6])
     build_guest()
     kinds = [a.only] if a.only else ["dpdk", "linux"]
     results = {k: run(k, os.path.abspath(a.pmd), a.out, scenarios) for k in kinds}
