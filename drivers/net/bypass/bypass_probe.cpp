@@ -201,9 +201,12 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 			refill(bp, PATH_ACTIVE);
 		});
 
-	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (port %u), mac %s", name,
+	const uint16_t active = bp.sub[PATH_ACTIVE].port.load();
+	const std::string active_port =
+	    active == RTE_MAX_ETHPORTS ? "not plugged yet" : "port " + std::to_string(active);
+	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (%s), mac %s", name,
 		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port.load(),
-		   args.active.c_str(), bp.sub[PATH_ACTIVE].port.load(), mac_str(mac).c_str());
+		   args.active.c_str(), active_port.c_str(), mac_str(mac).c_str());
 	return 0;
 }
 
