@@ -250,6 +250,34 @@ TEST(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
 	EXPECT_TRUE(on_active(bypass.port_id()));
 }
 
+/* The application reconfigures and restarts its port: whatever the
+ * backup negotiates again still carries STANDBY (QEMU would take the VF
+ * back the moment it did not). */
+TEST(Standby, ReconfiguringAndRestartingThePortKeepsStandby)
+{
+	VhostBackend host({VhostBackend::Mode::failover});
+	ASSERT_TRUE(host.ready());
+	Mempool pool(unique("pool"));
+	RingPort active(unique("ac"));
+	BypassDev bypass("net_bypass_sb3",
+			 "backup=" + virtio_user("virtio_user_sb3", host.socket(0)) +
+			     ",active=" + active.name());
+	ASSERT_EQ(bypass.probe_result(), 0);
+	ASSERT_EQ(bypass.start(pool), 0);
+	ASSERT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
+	/* virtio_user negotiates once at its probe, before the bypass port
+	 * takes it: that one has no STANDBY. */
+	const size_t without = count(host.log(), "(STANDBY no)");
+	for (uint32_t mtu : {1400, 1500}) {
+		rte_eth_conf conf{};
+		conf.rxmode.mtu = mtu;
+		ASSERT_EQ(rte_eth_dev_stop(bypass.port_id()), 0);
+		ASSERT_EQ(bypass.start(pool, 1, conf), 0) << "MTU " << mtu;
+		ASSERT_TRUE(wait_until([&] { return on_active(bypass.port_id()); }));
+	}
+	EXPECT_EQ(count(host.log(), "(STANDBY no)"), without) << host.log();
+}
+
 /* A failover host and, connected to it, a virtio_user port on its own. */
 class PlainGuest : public testing::Test {
 protected:
