@@ -213,69 +213,60 @@ private:
  * plugs the VF only into a STANDBY guest never plugs it into a DPDK one;
  * net_bypass makes its virtio_user backup negotiate it. The host prints
  * what each guest negotiated. */
-TEST(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
+/* A started bypass port whose backup is a virtio_user port on a failover
+ * host, which saw it negotiate STANDBY. */
+class Standby : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_TRUE(host_.ready());
+		bypass_.emplace(once("net_bypass_sb"),
+				"backup=" + virtio_user(once("virtio_user_sb"), host_.socket(0)) +
+				    ",active=" + active_.name());
+		ASSERT_EQ(bypass_->probe_result(), 0);
+		ASSERT_EQ(bypass_->start(pool_), 0);
+		ASSERT_TRUE(host_.wait_for("(STANDBY yes)")) << host_.log();
+	}
+
+	VhostBackend host_{{VhostBackend::Mode::failover}};
+	Mempool pool_{unique("pool")};
+	RingPort active_{unique("ac")};
+	std::optional<BypassDev> bypass_;
+};
+
+TEST_F(Standby, TheVirtioBackupOfABypassPortNegotiatesStandby)
 {
-	VhostBackend host({VhostBackend::Mode::failover});
-	ASSERT_TRUE(host.ready());
-	Mempool pool(unique("pool"));
-	RingPort active(unique("ac"));
-	BypassDev bypass("net_bypass_sb",
-			 "backup=" + virtio_user("virtio_user_sb", host.socket(0)) +
-			     ",active=" + active.name());
-	ASSERT_EQ(bypass.probe_result(), 0);
-	ASSERT_EQ(bypass.start(pool), 0);
-	EXPECT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
+	EXPECT_TRUE(on_active(bypass_->port_id()));
 }
 
-TEST(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
+TEST_F(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
 {
-	VhostBackend host({VhostBackend::Mode::failover});
-	ASSERT_TRUE(host.ready());
-	Mempool pool(unique("pool"));
-	RingPort active(unique("ac"));
-	BypassDev bypass("net_bypass_sb2",
-			 "backup=" + virtio_user("virtio_user_sb2", host.socket(0)) +
-			     ",active=" + active.name());
-	ASSERT_EQ(bypass.probe_result(), 0);
-	ASSERT_EQ(bypass.start(pool), 0);
-	ASSERT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
-
 	/* Unplugged; its devargs are probed again: a new virtio port, which
 	 * gets the journal, and negotiates STANDBY once more. */
-	raise_rmv(bypass_state(bypass.port_id()).backup_port);
-	EXPECT_TRUE(wait_until([&] { return bypass.xstat("backup_attaches") == 1; },
+	raise_rmv(bypass_state(bypass_->port_id()).backup_port);
+	EXPECT_TRUE(wait_until([&] { return bypass_->xstat("backup_attaches") == 1; },
 			       std::chrono::seconds(10)))
 	    << "the virtio backup did not come back";
-	EXPECT_TRUE(host.wait_for("(STANDBY yes)", 2)) << host.log();
-	EXPECT_TRUE(on_active(bypass.port_id()));
+	EXPECT_TRUE(host_.wait_for("(STANDBY yes)", 2)) << host_.log();
+	EXPECT_TRUE(on_active(bypass_->port_id()));
 }
 
 /* The application reconfigures and restarts its port: whatever the
  * backup negotiates again still carries STANDBY (QEMU would take the VF
  * back the moment it did not). */
-TEST(Standby, ReconfiguringAndRestartingThePortKeepsStandby)
+TEST_F(Standby, ReconfiguringAndRestartingThePortKeepsStandby)
 {
-	VhostBackend host({VhostBackend::Mode::failover});
-	ASSERT_TRUE(host.ready());
-	Mempool pool(unique("pool"));
-	RingPort active(unique("ac"));
-	BypassDev bypass("net_bypass_sb3",
-			 "backup=" + virtio_user("virtio_user_sb3", host.socket(0)) +
-			     ",active=" + active.name());
-	ASSERT_EQ(bypass.probe_result(), 0);
-	ASSERT_EQ(bypass.start(pool), 0);
-	ASSERT_TRUE(host.wait_for("(STANDBY yes)")) << host.log();
 	/* virtio_user negotiates once at its probe, before the bypass port
 	 * takes it: that one has no STANDBY. */
-	const size_t without = count(host.log(), "(STANDBY no)");
+	const size_t without = count(host_.log(), "(STANDBY no)");
 	for (uint32_t mtu : {1400, 1500}) {
 		rte_eth_conf conf{};
 		conf.rxmode.mtu = mtu;
-		ASSERT_EQ(rte_eth_dev_stop(bypass.port_id()), 0);
-		ASSERT_EQ(bypass.start(pool, 1, conf), 0) << "MTU " << mtu;
-		ASSERT_TRUE(wait_until([&] { return on_active(bypass.port_id()); }));
+		ASSERT_EQ(rte_eth_dev_stop(bypass_->port_id()), 0);
+		ASSERT_EQ(bypass_->start(pool_, 1, conf), 0) << "MTU " << mtu;
+		ASSERT_TRUE(wait_until([&] { return on_active(bypass_->port_id()); }));
 	}
-	EXPECT_EQ(count(host.log(), "(STANDBY no)"), without) << host.log();
+	EXPECT_EQ(count(host_.log(), "(STANDBY no)"), without) << host_.log();
 }
 
 /* A failover host and, connected to it, a virtio_user port on its own. */
