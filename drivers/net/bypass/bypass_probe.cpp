@@ -14,11 +14,11 @@
 #include <mutex>
 #include <new>
 
-#include <bus_vdev_driver.h>
 #include <bus_driver.h>
+#include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
-#include <rte_pci.h>
 #include <rte_malloc.h>
+#include <rte_pci.h>
 
 #include "bypass/log.h"
 #include "bypass/sub_device.h"
