@@ -96,7 +96,7 @@ protected:
 			 const std::string &when = "standby")
 	{
 		start(mode, when);
-		ASSERT_TRUE(host_->wait_for("VF link up", 1, HOST_TIMEOUT)) << story();
+		ASSERT_TRUE(host_->wait_for("VF link up", 1, HOST_TIMEOUT)) << stuck();
 		std::this_thread::sleep_for(300ms); /* the guest's 10 ms link poll */
 		host_->command("start");
 		std::this_thread::sleep_for(500ms);
@@ -107,7 +107,7 @@ protected:
 	{
 		const size_t ups = count(host_->log(), "VF link up");
 		host_->command("plug");
-		ASSERT_TRUE(host_->wait_for("VF link up", ups + 1, HOST_TIMEOUT)) << story();
+		ASSERT_TRUE(host_->wait_for("VF link up", ups + 1, HOST_TIMEOUT)) << stuck();
 		std::this_thread::sleep_for(300ms);
 	}
 
@@ -119,7 +119,7 @@ protected:
 			const size_t ups = count(host_->log(), "VF link up");
 			host_->command("migrate " + std::to_string(on_virtio.count()));
 			ASSERT_TRUE(host_->wait_for("VF link up", ups + 1, HOST_TIMEOUT))
-			    << story();
+			    << stuck();
 			std::this_thread::sleep_for(300ms);
 		}
 	}
@@ -144,6 +144,14 @@ protected:
 	/* What happened, for a failure message that fits a CI log: the host's
 	 * events without its per-second rates and rte_vhost's chatter, then
 	 * the guest's log. */
+	/* What happened, after asking the host where it stands. */
+	std::string stuck()
+	{
+		host_->command("status");
+		std::this_thread::sleep_for(300ms);
+		return story();
+	}
+
 	std::string story() const
 	{
 		auto host = [](const std::string &line) {

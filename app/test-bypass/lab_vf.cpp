@@ -154,6 +154,21 @@ void LabVf::unpublish() const
 		rename(endpoint_.c_str(), unpublished().c_str());
 }
 
+const char *LabVf::state_name() const
+{
+	switch (state_) {
+	case State::gone:
+		return "gone";
+	case State::plugged:
+		return "plugged";
+	case State::leaving:
+		return "leaving";
+	case State::dead:
+		return "dead";
+	}
+	return "?";
+}
+
 bool LabVf::set_link(bool up)
 {
 	if (kind_ != Kind::tap || state_ == State::gone)

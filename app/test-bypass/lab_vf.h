@@ -51,6 +51,10 @@ public:
 	Kind kind() const { return kind_; }
 	uint16_t port() const { return port_; }
 	const std::string &endpoint() const { return endpoint_; }
+	/* For the status command: where the VF is, and whether a plug waits
+	 * for its withdrawal to end. */
+	const char *state_name() const;
+	bool plug_deferred() const { return replug_; }
 
 private:
 	enum class State { gone, plugged, leaving, dead };

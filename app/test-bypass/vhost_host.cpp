@@ -34,7 +34,9 @@
  *   link-down, link-up   the VF's link (a tap VF only);
  *   start, stop   the traffic of --traffic;
  *   restart-vhost the failover sockets' vhost-user backends go away and
- *            come back (the guest's virtio device loses its backend).
+ *            come back (the guest's virtio device loses its backend);
+ *   status     one line a VF: its state, a deferred or pending plug, and
+ *              what its guest negotiated (a test that waited in vain asks).
  *
  * It prints what each guest negotiated, "(STANDBY yes|no)" included, and
  * every plug, unplug and VF link change.
@@ -229,6 +231,23 @@ void set_vf_links(bool up)
 			       g.vf->endpoint().c_str(), up ? "up" : "down");
 }
 
+void print_status()
+{
+	/* A destination plug still to come, in ms (negative: overdue). */
+	std::string plug = "none";
+	if (replug_tsc != 0)
+		plug = "in " +
+		       std::to_string(static_cast<int64_t>(replug_tsc - rte_get_tsc_cycles()) *
+				      1000 / static_cast<int64_t>(rte_get_tsc_hz())) +
+		       " ms";
+	for (const GuestVf &g : vfs)
+		printf("vhost-host: status: VF %s on %s, plug deferred %s, destination plug %s, "
+		       "guest STANDBY %s\n",
+		       g.vf->state_name(), g.vf->endpoint().c_str(),
+		       g.vf->plug_deferred() ? "yes" : "no", plug.c_str(),
+		       g.standby ? "yes" : "no");
+}
+
 /* Takes the lab's own frames out of `pkts` (freed, recorded); returns how
  * many others are left at the front, to be echoed. */
 uint16_t keep_foreign(LabTraffic *traffic, rte_mbuf **pkts, uint16_t n, LabTraffic::Path path)
@@ -269,6 +288,8 @@ void poll_commands(LabTraffic *traffic)
 			set_vf_links(line == "link-up");
 		} else if (line == "restart-vhost") {
 			restart_vhost();
+		} else if (line == "status") {
+			print_status();
 		} else if (line == "start" && traffic != nullptr) {
 			traffic->start();
 		} else if (line == "stop" && traffic != nullptr) {
