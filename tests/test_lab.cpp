@@ -141,9 +141,6 @@ protected:
 		return s;
 	}
 
-	/* What happened, for a failure message that fits a CI log: the host's
-	 * events without its per-second rates and rte_vhost's chatter, then
-	 * the guest's log. */
 	/* What happened, after asking the host where it stands. */
 	std::string stuck()
 	{
@@ -152,6 +149,9 @@ protected:
 		return story();
 	}
 
+	/* What happened, for a failure message that fits a CI log: the last
+	 * lines of the guest's log, then of the host's events without its
+	 * per-second rates and rte_vhost's chatter. */
 	std::string story() const
 	{
 		auto host = [](const std::string &line) {

@@ -50,19 +50,19 @@ int forward(void *arg)
 	return 0;
 }
 
+/* The file prefix of this process, the primary. */
+std::string file_prefix()
+{
+	return fs::path(rte_eal_get_runtime_dir()).filename();
+}
+
 /* A DPDK tool run against this process: its file prefix, the plugin
  * (dumpcap takes no EAL options: preloaded), the sanitizer runtime first
  * in a sanitized build. */
 std::string tool(const std::string &name, bool preload_plugin = false)
 {
-	const char *sanitizer = getenv("BYPASS_TESTPMD_PRELOAD");
-	const char *env = getenv("BYPASS_TESTPMD_ENV");
-	std::string preload = sanitizer != nullptr ? sanitizer : "";
-	if (preload_plugin)
-		preload += (preload.empty() ? "" : ":") + plugin_path();
-	const std::string prefix = fs::path(rte_eal_get_runtime_dir()).filename();
-	return "timeout 60 env LD_PRELOAD='" + preload + "' " + (env != nullptr ? env : "") + " " +
-	       name + " --file-prefix " + prefix +
+	return "timeout 60 " + tool_env(preload_plugin ? plugin_path() : "") + " " + name +
+	       " --file-prefix " + file_prefix() +
 	       (preload_plugin ? std::string() : " -d " + plugin_path());
 }
 
@@ -229,14 +229,12 @@ TEST_F(MultiProcess, ASecondaryBurstsOnTheBypassPortAndFollowsASwitch)
 	rte_eal_wait_lcore(FORWARD_LCORE);
 	const rte_eth_stats before = stats();
 	const uint64_t backup_tx = bp_->xstat("backup_tx_good_packets");
-	const char *env = getenv("BYPASS_TESTPMD_ENV");
-	const std::string prefix = fs::path(rte_eal_get_runtime_dir()).filename();
 	CommandResult r;
 	std::thread secondary([&] {
-		r = run_command("timeout 60 env " + std::string(env != nullptr ? env : "") + " " +
+		r = run_command("timeout 60 env " + sanitizer_options() + " " +
 				secondary_echo_path() +
-				" -l 0 --proc-type=secondary --file-prefix " + prefix + " -- " +
-				name_ + " 3000 2>&1");
+				" -l 0 --proc-type=secondary --file-prefix " + file_prefix() +
+				" -- " + name_ + " 3000 2>&1");
 	});
 	const bool bursting = wait_until([&] { return stats().ipackets > before.ipackets; }, 30s);
 	const int held = rte_pmd_bypass_force_backup(port_, 1);

@@ -32,10 +32,10 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const Options &options)
 {
 	const std::string prefix = unique("vhost");
 	std::vector<std::string> args = {
-	    BYPASS_VHOST_HOST, "-l",   "0", "--no-huge", "-m", "128", "--no-pci",
-	    "--file-prefix",   prefix,
+	    BYPASS_VHOST_HOST, "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--file-prefix",
+	    prefix,
 	    /* The memif handshake, for a VF whose link never comes up. */
-	    "--log-level",     "pmd.net.memif:info", "--"};
+	    "--log-level", "pmd.net.memif:info", "--"};
 	for (size_t i = 0; i < modes.size(); i++) {
 		sockets_.push_back(
 		    (fs::temp_directory_path() / (prefix + "_" + std::to_string(i) + ".sock"))
@@ -179,22 +179,33 @@ std::string testpmd_command(const std::string &prefix)
 			lib.pop_back();
 		return lib;
 	}();
-	const char *sanitizer = getenv("BYPASS_TESTPMD_PRELOAD");
+	return tool_env(stdbuf_lib) +
+	       " _STDBUF_O=L dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " +
+	       prefix + " -d " + plugin_path();
+}
+
+std::string sanitizer_options()
+{
 	const char *env = getenv("BYPASS_TESTPMD_ENV");
-	const std::string preload =
-	    (sanitizer != nullptr ? std::string(sanitizer) + ":" : std::string()) + stdbuf_lib;
-	return "env LD_PRELOAD='" + preload + "' _STDBUF_O=L " + (env != nullptr ? env : "") +
-	       " dpdk-testpmd -l 0,1 --no-huge -m 512 --no-pci --file-prefix " + prefix + " -d " +
-	       plugin_path();
+	return env != nullptr ? env : "";
+}
+
+std::string tool_env(const std::string &preload)
+{
+	const char *sanitizer = getenv("BYPASS_TESTPMD_PRELOAD");
+	std::string libs = sanitizer != nullptr ? sanitizer : "";
+	if (!preload.empty())
+		libs += (libs.empty() ? "" : ":") + preload;
+	return "env LD_PRELOAD='" + libs + "' " + sanitizer_options();
 }
 
 TestpmdGuest::TestpmdGuest(const std::string &vdevs, const std::string &log) : log_(log)
 {
-	const std::string cmd =
-	    "exec " + testpmd_command(unique("guest")) + " " + vdevs +
-	    " --log-level pmd.net.bypass:info --log-level pmd.net.memif:info -- --forward-mode=io --auto-start "
-	    "--stats-period=3600 --total-num-mbufs=8192 >" +
-	    log + " 2>&1";
+	const std::string cmd = "exec " + testpmd_command(unique("guest")) + " " + vdevs +
+				" --log-level pmd.net.bypass:info --log-level pmd.net.memif:info "
+				"-- --forward-mode=io --auto-start "
+				"--stats-period=3600 --total-num-mbufs=8192 >" +
+				log + " 2>&1";
 	pid_ = fork();
 	if (pid_ == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

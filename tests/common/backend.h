@@ -82,6 +82,15 @@ CommandResult run_command(const std::string &cmd);
  * and with the sanitizer runtime preloaded in a sanitized build. */
 std::string testpmd_command(const std::string &file_prefix);
 
+/* What the sanitized build asks of the processes a test starts (its
+ * sanitizer's options), empty in the release build. */
+std::string sanitizer_options();
+/* The start of a command line running a stock DPDK program that will load
+ * the plugin: `env`, with the sanitizer runtime first in LD_PRELOAD in a
+ * sanitized build, then `preload` (":"-separated, may be empty), and the
+ * sanitizer's options. */
+std::string tool_env(const std::string &preload = "");
+
 /* bypass-test-secondary-echo (secondary_echo.cpp). */
 std::string secondary_echo_path();
 

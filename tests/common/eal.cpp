@@ -135,10 +135,10 @@ int main(int argc, char **argv)
 	    argv[0], "--lcores",    "0@0,1@1,2@1",	  "--file-prefix",
 	    prefix,  "--log-level", "pmd.net.bypass:info"};
 	/* Secondary processes need the primary's memory shared: hugepages,
-	 * where a test asks for them and the machine has them. */
-	/* Secondaries map the memory at the primary's addresses: a fixed base
-	 * high in the address space, where a sanitizer runtime loaded into a
-	 * secondary (its shadow lies lower) or its libraries are not. */
+	 * where a test asks for them and the machine has them. They map it at
+	 * the primary's addresses: a fixed base high in the address space,
+	 * where a sanitizer runtime loaded into a secondary (its shadow lies
+	 * lower) or its libraries are not. */
 	if (getenv("BYPASS_TEST_HUGEPAGES") != nullptr && hugepages_free() >= 128)
 		args.insert(args.end(), {"-m", "128", "--base-virtaddr", "0x200000000000"});
 	else
