@@ -60,7 +60,7 @@ protected:
 		const auto visible = visible_ports();
 		EXPECT_EQ(std::count(visible.begin(), visible.end(), vf), 0)
 		    << "the given-up port is visible to the application";
-		EXPECT_EQ(bypass_->xstat("active_attach_giveups"), 1u);
+		EXPECT_EQ(bypass_->xstat("active_management_attach_giveups"), 1u);
 		EXPECT_EQ(count(log.text(), "giving up on port"), 1u) << log.text();
 		rte_eth_dev_info now{};
 		ASSERT_EQ(rte_eth_dev_info_get(port(), &now), 0);
@@ -179,7 +179,7 @@ TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)
 	offer_vf(failing("configure", EAGAIN, 2));
 	EXPECT_TRUE(wait_until([&] { return bypass_state(port()).on_active; }))
 	    << "a VF that was busy twice was not taken";
-	EXPECT_EQ(bypass_->xstat("active_attach_giveups"), 0u);
+	EXPECT_EQ(bypass_->xstat("active_management_attach_giveups"), 0u);
 }
 
 } // namespace

@@ -109,7 +109,7 @@ TEST_F(HotPlug, PortWithThePairsMacThatAppearsLaterBecomesTheActive)
 	ASSERT_EQ(bypass_->send(pool_.frames(8)), 8u);
 	EXPECT_EQ(vf2_->drain_tx().size(), 8u);
 	EXPECT_TRUE(backup_.drain_tx().empty());
-	EXPECT_GE(bypass_->xstat("active_attaches"), 1u);
+	EXPECT_GE(bypass_->xstat("active_management_attaches"), 1u);
 }
 
 TEST_F(HotPlug, VfThatComesBackOnADifferentPortIdIsTaken)
@@ -210,7 +210,7 @@ TEST_F(HotPlug, XstatNamesAndIdsDoNotDependOnTheVf)
 	raise_rmv(vf_->port_id());
 	ASSERT_TRUE(wait_released());
 	EXPECT_EQ(names(), with_vf);
-	for (const char *name : {"tx_path_switches", "last_switch_us", "last_reattach_us",
+	for (const char *name : {"tx_management_path_switches", "tx_management_last_switch_us", "active_management_last_reattach_us",
 				 "active_tx_good_packets", "backup_tx_good_packets"})
 		EXPECT_NE(std::find(with_vf.begin(), with_vf.end(), name), with_vf.end()) << name;
 }
@@ -287,7 +287,7 @@ TEST_F(HotPlug, BackupRemovalLeavesTrafficOnTheVfUntilANewBackupIsTaken)
 	backup2.emplace(unique("bk2_"));
 	ASSERT_TRUE(wait_until([&] {
 		return bypass_state(port()).backup_port == backup2->port_id() &&
-		       bypass_->xstat("backup_attaches") == 1;
+		       bypass_->xstat("backup_management_attaches") == 1;
 	})) << "the new backup was not attached";
 	const auto visible = visible_ports();
 	EXPECT_EQ(std::count(visible.begin(), visible.end(), backup2->port_id()), 0);
@@ -338,7 +338,7 @@ TEST(HotPlugDevargs, ActiveGivenAsDevargsIsProbedAgainAfterRemoval)
 		raise_rmv(old_vf);
 		ASSERT_TRUE(wait_until([&] {
 			const auto s = bypass_state(bypass.port_id());
-			return s.on_active && bypass.xstat("active_attaches") == uint64_t(round);
+			return s.on_active && bypass.xstat("active_management_attaches") == uint64_t(round);
 		})) << "round "
 		    << round;
 		uint16_t p;

@@ -164,7 +164,7 @@ TEST_F(MultiProcess, ProcInfoReadsTheDriversXstats)
 	const std::string title = "NIC extended statistics for port " + std::to_string(port_) + " ";
 	EXPECT_GT(number_after(r.output, title, "active_rx_good_packets:"), 0u) << r.output;
 	EXPECT_GT(number_after(r.output, title, "active_tx_good_packets:"), 0u) << r.output;
-	EXPECT_EQ(number_after(r.output, title, "tx_path_switches:"), 0u) << r.output;
+	EXPECT_EQ(number_after(r.output, title, "tx_management_path_switches:"), 0u) << r.output;
 }
 
 /* The capture is by count, long enough at the forwarder's rate to span a
@@ -174,7 +174,7 @@ TEST_F(MultiProcess, DumpcapCapturesOnTheBypassPortAcrossASwitch)
 {
 	constexpr unsigned PACKETS = 200000;
 	const std::string file = (fs::temp_directory_path() / (unique("dumpcap") + ".pcapng"));
-	const uint64_t switches = bp_->xstat("tx_path_switches");
+	const uint64_t switches = bp_->xstat("tx_management_path_switches");
 	CommandResult r;
 	std::atomic<bool> done{false};
 	std::thread capture([&] {
@@ -202,7 +202,7 @@ TEST_F(MultiProcess, DumpcapCapturesOnTheBypassPortAcrossASwitch)
 	EXPECT_EQ(released, 0);
 	EXPECT_TRUE(writing && moved && back);
 	EXPECT_TRUE(during) << "the capture ended before the switch:\n" << r.output;
-	EXPECT_EQ(bp_->xstat("tx_path_switches"), switches + 2);
+	EXPECT_EQ(bp_->xstat("tx_management_path_switches"), switches + 2);
 	/* "Packets captured:" counts up on one line (carriage returns); it
 	 * writes whole bursts of 32, so the last may take it past the count. */
 	const uint64_t captured = last_number_after(r.output, "Packets captured:");

@@ -34,7 +34,7 @@ rte_ether_addr mac(const char *text)
  * one was attached; returns its port id. */
 uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug = {})
 {
-	const uint64_t attaches = bypass.xstat("active_attaches");
+	const uint64_t attaches = bypass.xstat("active_management_attaches");
 	const uint16_t old = bypass_state(bypass.port_id()).active_port;
 	raise_rmv(old);
 	if (plug) {
@@ -45,7 +45,7 @@ uint16_t replace_vf(const BypassDev &bypass, const std::function<void()> &plug =
 		}));
 		plug();
 	}
-	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_attaches") > attaches; }))
+	EXPECT_TRUE(wait_until([&] { return bypass.xstat("active_management_attaches") > attaches; }))
 	    << "no new VF was attached";
 	return bypass_state(bypass.port_id()).active_port;
 }
@@ -185,9 +185,9 @@ protected:
 	/* Removes the VF and waits until a new one was attached. */
 	uint16_t replace_vf(const std::string &args)
 	{
-		const uint64_t attaches = bypass_->xstat("active_attaches");
+		const uint64_t attaches = bypass_->xstat("active_management_attaches");
 		const uint16_t vf = offer_vf(args);
-		EXPECT_TRUE(wait_until([&] { return bypass_->xstat("active_attaches") > attaches; }));
+		EXPECT_TRUE(wait_until([&] { return bypass_->xstat("active_management_attaches") > attaches; }));
 		return vf;
 	}
 

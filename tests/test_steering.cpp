@@ -64,7 +64,7 @@ TEST_F(RingPair, TxMovesToTheBackupWhenTheActiveLinkGoesDownAndBackWhenItReturns
 
 	ASSERT_EQ(rte_eth_dev_set_link_up(active_.port_id()), 0);
 	ASSERT_TRUE(tx_reaches(active_, backup_)) << "tx never came back to the active";
-	EXPECT_GE(bypass_->xstat("tx_path_switches"), 2u);
+	EXPECT_GE(bypass_->xstat("tx_management_path_switches"), 2u);
 }
 
 TEST_F(RingPair, BypassLinkStaysUpWhileEitherSubPortIsUp)

@@ -299,7 +299,7 @@ protected:
 			return path == RTE_PMD_BYPASS_PATH_ACTIVE ? s.active_port : s.backup_port;
 		};
 		const std::string attaches =
-		    path == RTE_PMD_BYPASS_PATH_ACTIVE ? "active_attaches" : "backup_attaches";
+		    path == RTE_PMD_BYPASS_PATH_ACTIVE ? "active_management_attaches" : "backup_management_attaches";
 		const uint64_t attached = bypass_->xstat(attaches.c_str());
 		const uint16_t old = slot();
 		EXPECT_EQ(old, current->port_id());
@@ -356,7 +356,7 @@ TEST_P(Stress, VfRemovedEveryWayAndReaddedWhileTwoLcoresBurst)
 			break;
 	}
 	EXPECT_EQ(done_, n) << "a removal or a re-attach did not complete";
-	EXPECT_GE(bypass_->xstat("active_attaches"), uint64_t(done_));
+	EXPECT_GE(bypass_->xstat("active_management_attaches"), uint64_t(done_));
 }
 
 TEST_P(Stress, BackupRemovedEveryWayAndReaddedWhileTwoLcoresBurst)
@@ -370,7 +370,7 @@ TEST_P(Stress, BackupRemovedEveryWayAndReaddedWhileTwoLcoresBurst)
 		EXPECT_TRUE(bypass_state(port_).on_active) << "cycle " << i;
 	}
 	EXPECT_EQ(done_, n) << "a removal or a re-attach did not complete";
-	EXPECT_GE(bypass_->xstat("backup_attaches"), uint64_t(done_));
+	EXPECT_GE(bypass_->xstat("backup_management_attaches"), uint64_t(done_));
 }
 
 TEST_P(Stress, EitherSubPortRemovedInTurnWhileTwoLcoresBurst)

@@ -138,7 +138,7 @@ TEST_F(TxPath, FiveLinkDownsUnderTrafficLoseAtMostSevenFrames)
 	       (unsigned long)s.dropped.load());
 	EXPECT_GT(s.sent.load(), 0u);
 	EXPECT_LE(s.dropped.load(), 7u);
-	EXPECT_GE(bypass_->xstat("tx_path_switches"), 10u);
+	EXPECT_GE(bypass_->xstat("tx_management_path_switches"), 10u);
 }
 
 } // namespace

@@ -244,7 +244,7 @@ TEST_F(Standby, AVirtioBackupThatComesBackNegotiatesStandbyAgain)
 	/* Unplugged; its devargs are probed again: a new virtio port, which
 	 * gets the journal, and negotiates STANDBY once more. */
 	raise_rmv(bypass_state(bypass_->port_id()).backup_port);
-	EXPECT_TRUE(wait_until([&] { return bypass_->xstat("backup_attaches") == 1; },
+	EXPECT_TRUE(wait_until([&] { return bypass_->xstat("backup_management_attaches") == 1; },
 			       std::chrono::seconds(10)))
 	    << "the virtio backup did not come back";
 	EXPECT_TRUE(host_.wait_for("(STANDBY yes)", 2)) << host_.log();
@@ -377,7 +377,7 @@ TEST(FailoverHost, PlannedMigrationMovesTrafficToVirtioAndBack)
 	ASSERT_TRUE(wait_until([&] { return on_active(port); }, std::chrono::seconds(10)))
 	    << "the guest did not take the VF back:\n"
 	    << host.log();
-	EXPECT_GE(bypass.xstat("active_attaches"), 1u);
+	EXPECT_GE(bypass.xstat("active_management_attaches"), 1u);
 	const uint64_t on_vf = bypass.xstat("active_tx_good_packets");
 	ASSERT_TRUE(echoes(bypass, pool, seq)) << "no traffic over the VF once it was back";
 	EXPECT_GT(bypass.xstat("active_tx_good_packets"), on_vf);

@@ -6,7 +6,7 @@
  *   net_bypass    removal event (INTR_RMV) -> first packet taken by the
  *                 backup; NEW event of the re-probed VF -> first packet
  *                 taken by it, and the part of that spent configuring and
- *                 starting the VF (xstat last_reattach_us)
+ *                 starting the VF (xstat active_management_last_reattach_us)
  *   net_bonding   mode 1 over net_tap slaves: active slave's link set
  *                 down -> first packet on the other slave (it has no way
  *                 to take a new port)
@@ -188,7 +188,7 @@ void bench_bypass(rte_mempool *pool, unsigned worker, int switches)
 			break;
 		to_vf.push_back(us(t3 - new_tsc.load()) / 1000);
 		uint64_t id, reattach = 0;
-		if (rte_eth_xstats_get_id_by_name(port, "last_reattach_us", &id) == 0)
+		if (rte_eth_xstats_get_id_by_name(port, "active_management_last_reattach_us", &id) == 0)
 			rte_eth_xstats_get_by_id(port, &id, &reattach, 1);
 		configure.push_back(double(reattach) / 1000);
 	}

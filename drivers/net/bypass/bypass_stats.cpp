@@ -35,6 +35,11 @@ constexpr Counter PATH_COUNTERS[] = {
     {"rx_mbuf_allocation_errors", &rte_eth_stats::rx_nombuf},
 };
 
+/* The driver's own counters carry "_management_" in their names: they
+ * count control-path events, and Open vSwitch keeps of a port's xstats
+ * only the per-queue ones, those ending "_errors" or "_dropped" and those
+ * with "_management_" in the name, the "management counters". */
+
 /* Per-path counters of the driver itself. */
 struct PathEvent {
 	const char *name;
@@ -42,9 +47,9 @@ struct PathEvent {
 };
 
 constexpr PathEvent PATH_EVENTS[] = {
-    {"attaches", &BypassPort::attaches},
-    {"attach_giveups", &BypassPort::giveups},
-    {"replay_items_skipped", &BypassPort::replay_skipped},
+    {"management_attaches", &BypassPort::attaches},
+    {"management_attach_giveups", &BypassPort::giveups},
+    {"management_replay_items_skipped", &BypassPort::replay_skipped},
 };
 
 struct PortCounter {
@@ -53,9 +58,9 @@ struct PortCounter {
 };
 
 constexpr PortCounter PORT_COUNTERS[] = {
-    {"tx_path_switches", &BypassPort::tx_switches},
-    {"last_switch_us", &BypassPort::last_switch_us},
-    {"last_reattach_us", &BypassPort::last_reattach_us},
+    {"tx_management_path_switches", &BypassPort::tx_switches},
+    {"tx_management_last_switch_us", &BypassPort::last_switch_us},
+    {"active_management_last_reattach_us", &BypassPort::last_reattach_us},
 };
 
 constexpr unsigned N_XSTATS =
