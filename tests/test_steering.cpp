@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/fixture.h"
+#include "common/log_capture.h"
 
 using namespace bypass_test;
 
@@ -154,6 +155,27 @@ TEST_F(RingPair, StatsAreTheSumOfBothSubPorts)
 	EXPECT_EQ(stats.opackets, probes);
 	EXPECT_GE(stats.opackets, 11u);
 	rte_eth_dev_set_link_up(active_.port_id());
+}
+
+/* Open vSwitch stops and starts a port for every reconfiguration (an MTU,
+ * a queue count): that is no failover, counted or logged. */
+TEST_F(RingPair, StoppingThePortIsNeitherCountedNorLoggedAsASwitch)
+{
+	const int logtype = rte_log_register("pmd.net.bypass");
+	const int level = rte_log_get_level(logtype);
+	rte_log_set_level(logtype, RTE_LOG_INFO);
+	const uint64_t switches = bypass_->xstat("tx_management_path_switches");
+	std::string logged;
+	{
+		LogCapture log;
+		ASSERT_EQ(rte_eth_dev_stop(bypass_->port_id()), 0);
+		ASSERT_EQ(rte_eth_dev_start(bypass_->port_id()), 0);
+		logged = log.text();
+	}
+	rte_log_set_level(logtype, level);
+	EXPECT_EQ(bypass_->xstat("tx_management_path_switches"), switches);
+	EXPECT_EQ(logged.find("tx now on"), std::string::npos) << logged;
+	EXPECT_TRUE(tx_reaches(active_, backup_));
 }
 
 /* What Open vSwitch shows of a DPDK port besides errors and drops: the

@@ -54,13 +54,16 @@ int dev_configure(rte_eth_dev *dev) noexcept
 int stop_locked(BypassPort &bp)
 {
 	link_poll_stop(bp);
-	for (unsigned p = 0; p < PATH_COUNT; p++)
-		stop_sub(bp, p, STOP_QUIESCE_BOUND);
+	/* Tx off both paths first: stopping one sub-port after the other
+	 * would otherwise move tx to the second and log a failover that is
+	 * the application's stop. */
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		bp.started = false;
 		tx_path_refresh_locked(bp);
 	}
+	for (unsigned p = 0; p < PATH_COUNT; p++)
+		stop_sub(bp, p, STOP_QUIESCE_BOUND);
 	set_queue_states(bp, RTE_ETH_QUEUE_STATE_STOPPED);
 	const rte_eth_link down{};
 	rte_eth_linkstatus_set(bp.dev, &down);
