@@ -13,9 +13,11 @@ deps="$top/.deps"
 # clang and libclang-rt-14-dev (libFuzzer): the devargs fuzz target.
 # libsystemd-dev: a static link of DPDK (rdma-core's archives need it), as
 # the install test links the example.
+# openvswitch-switch-dpdk: the test of net_bypass as an Open vSwitch port
+# (tests/ovs/ovs_check.py runs its own ovsdb-server and ovs-vswitchd-dpdk).
 packages=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config g++ python3
 	  libgtest-dev libbenchmark-dev valgrind dpkg-dev xz-utils iproute2 coreutils
-	  clang libclang-rt-14-dev libsystemd-dev)
+	  clang libclang-rt-14-dev libsystemd-dev openvswitch-switch-dpdk)
 
 missing=()
 for p in "${packages[@]}"; do
