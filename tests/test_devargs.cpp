@@ -173,7 +173,8 @@ TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
 {
 	const std::string mac = "02:00:00:00:0b:01";
 	auto memif = [&](const std::string &stem) {
-		return unique(stem) + ",role=server,socket=/run/" + unique("bypass-" + stem) +
+		const std::string name = once(stem);
+		return name + ",role=server,socket=/run/bypass-" + name +
 		       ".sock,mac=" + mac;
 	};
 	const std::string devargs = "net_bypass_br,backup=[" + memif("net_memif_b") +
@@ -188,6 +189,32 @@ TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
 	found.push_back(port);
 	EXPECT_EQ(found, std::vector<uint16_t>{bypass});
 	EXPECT_EQ(rte_vdev_uninit("net_bypass_br"), 0);
+}
+
+/* The same string with the sub-devices in parentheses, mac= last, is
+ * accepted, and the driver says at probe that it will not be found so. */
+TEST(GoodDevargs, SubDevicesThatTheirDevargsCannotFindAgainAreSaidToBe)
+{
+	const std::string mac = "02:00:00:00:0b:02";
+	auto memif = [&](const std::string &stem) {
+		const std::string name = once(stem);
+		return name + ",role=server,socket=/run/bypass-" + name +
+		       ".sock,mac=" + mac;
+	};
+	auto probe_log = [](const std::string &devargs) {
+		LogCapture log;
+		EXPECT_EQ(rte_dev_probe(devargs.c_str()), 0) << devargs;
+		return log.text();
+	};
+	std::string logged = probe_log("net_bypass_pa,backup=(" + memif("net_memif_b") +
+				       "),active=(" + memif("net_memif_a") + ")");
+	EXPECT_NE(logged.find("is not found again by its devargs"), std::string::npos) << logged;
+	EXPECT_EQ(rte_vdev_uninit("net_bypass_pa"), 0);
+
+	logged = probe_log("net_bypass_pb,backup=[" + memif("net_memif_b") + "],active=[" +
+			   memif("net_memif_a") + "]");
+	EXPECT_EQ(logged.find("is not found again"), std::string::npos) << logged;
+	EXPECT_EQ(rte_vdev_uninit("net_bypass_pb"), 0);
 }
 
 TEST_F(BadDevargs, BracketsThatDoNotNestAreRejected)

@@ -17,6 +17,7 @@
 #include <bus_driver.h>
 #include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
+#include <rte_kvargs.h>
 #include <rte_malloc.h>
 #include <rte_pci.h>
 
@@ -145,6 +146,33 @@ int choose_mac(BypassPort &bp, const char *name, const Devargs &args, rte_ether_
 	return 0;
 }
 
+/* Applications that probe a devargs string and then look the port up by
+ * the same string (Open vSwitch's dpdk-devargs) go through ethdev's
+ * iterator: it splits the devargs at commas, grouping only [...], and
+ * keeps the ports whose MAC each mac= names and that are the representor
+ * any representor= names. A sub-device's mac= last inside (...) thus
+ * becomes a filter "M)" that matches nothing. The iterator itself cannot
+ * be asked during probe (it reads the device's driver, set only after
+ * probe returns), so this applies its filters to the port's MAC. */
+bool found_by_devargs(const char *args, const rte_ether_addr &port_mac)
+{
+	rte_kvargs *kv = rte_kvargs_parse(args, nullptr);
+	if (kv == nullptr)
+		return false;
+	bool found = true;
+	for (unsigned i = 0; i < kv->count; i++) {
+		const rte_kvargs_pair &pair = kv->pairs[i];
+		rte_ether_addr mac;
+		if (strcmp(pair.key, "representor") == 0)
+			found = false;
+		else if (strcmp(pair.key, "mac") == 0)
+			found = found && rte_ether_unformat_addr(pair.value, &mac) == 0 &&
+				rte_is_same_ether_addr(&mac, &port_mac);
+	}
+	rte_kvargs_free(kv);
+	return found;
+}
+
 /* Zero-config pairing managers, by the vdev that started them. */
 std::mutex pairings_lock;
 std::map<rte_vdev_device *, std::unique_ptr<Pairing>> pairings;
@@ -207,6 +235,11 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	BYPASS_LOG(INFO, "%s: port %u, backup=%s (port %u), active=%s (%s), mac %s", name,
 		   dev->data->port_id, args.backup.c_str(), bp.sub[PATH_BACKUP].port.load(),
 		   args.active.c_str(), active_port.c_str(), mac_str(mac).c_str());
+	if (!found_by_devargs(rte_vdev_device_args(vdev), mac))
+		BYPASS_LOG(WARNING,
+			   "%s: port %u is not found again by its devargs (rte_eth_iterator, as "
+			   "Open vSwitch looks ports up): put sub-device devargs in [...]",
+			   name, dev->data->port_id);
 	return 0;
 }
 
