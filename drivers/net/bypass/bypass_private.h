@@ -64,7 +64,7 @@ const char *path_name(unsigned path);
 /* What the fast path reads on every burst; written only by the control
  * path, under fp_lock, so the line stays shared in every core's cache. */
 struct alignas(RTE_CACHE_LINE_SIZE) FastState {
-	/* The path every tx burst goes to. */
+	/* The path tx goes to; each TxQueue reads its own copy. */
 	std::atomic<uint8_t> tx_path{PATH_NONE};
 	/* Bit per path: its cached rx queues may be polled. Cleared, and
 	 * quiescence awaited, before those queues go away. */
@@ -103,23 +103,33 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 /* tx_prepare has not been called on the queue. */
 constexpr uint8_t NOT_PREPARED = 0xff;
 
+/* What a tx burst reads is in the first line: the counter, the path, the
+ * prepared mark, and each path's burst function and queue (the SubTxq's
+ * first and third words; its second and fourth are read only to prepare). */
 struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
-	TxQueue(uint16_t qid, const FastState *f) : fast(f), queue_id(qid)
+	TxQueue(uint16_t qid, unsigned tx_path) : path(static_cast<uint8_t>(tx_path)), queue_id(qid)
 	{
 	}
-	std::array<SubTxq, PATH_COUNT + 1> sub; /* [PATH_NONE] stays unbound */
-	const FastState *fast;
-	uint16_t queue_id;
+	QsReader qs;
+	/* FastState::tx_path, which the control path copies into every tx
+	 * queue as it changes it (under fp_lock): a burst reads its own line
+	 * rather than a pointer and then the port's line. */
+	std::atomic<uint8_t> path;
 	/* The path the application's last tx_prepare prepared for: a burst
 	 * that goes out on another is prepared again for it. Written by the
 	 * lcore that owns the queue. */
 	uint8_t prepared = NOT_PREPARED;
+	uint16_t queue_id;
+	std::array<SubTxq, PATH_COUNT + 1> sub; /* [PATH_NONE] stays unbound */
 	/* The active's link as this queue last read it, on a short return
 	 * (bypass_rxtx.cpp); written by the lcore that owns the queue. */
 	bool active_down = false;
 	uint64_t link_read_tsc = 0;
-	QsReader qs;
 };
+static_assert(offsetof(TxQueue, sub) + offsetof(SubTxq, queue) + sizeof(SubTxq) * PATH_ACTIVE +
+			  sizeof(void *) <=
+		      RTE_CACHE_LINE_SIZE,
+	      "a tx burst on either path reads one line");
 
 /* The bypass port's queues, as the driver knows them: ethdev frees and
  * reallocates dev->data->rx_queues inside configure and queue setup before

@@ -116,11 +116,13 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	});
 	if (ret < 0)
 		return ret;
-	auto *txq = queue_new<TxQueue>(socket, qid, &bp.fast);
+	auto *txq = queue_new<TxQueue>(socket, qid, PATH_NONE);
 	if (txq == nullptr)
 		return -ENOMEM;
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		txq->path.store(bp.fast.tx_path.load(std::memory_order_relaxed),
+				std::memory_order_relaxed);
 		bp.queues.tx[qid] = txq;
 		bp.queues.nb_tx = used(bp.queues.tx);
 	}

@@ -104,7 +104,7 @@ bool active_link_down(TxQueue *txq)
  * path is simply full and the rest stays with the caller. */
 __rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
 {
-	unsigned now = txq->fast->tx_path.load(std::memory_order_acquire);
+	unsigned now = txq->path.load(std::memory_order_acquire);
 	if (now == path) {
 		if (path != PATH_ACTIVE || !active_link_down(txq))
 			return 0;
@@ -122,7 +122,7 @@ template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n
 {
 	auto *txq = static_cast<TxQueue *>(queue);
 	const uint32_t entered = txq->qs.enter<Fence>();
-	const unsigned path = txq->fast->tx_path.load(std::memory_order_acquire);
+	const unsigned path = txq->path.load(std::memory_order_acquire);
 	uint16_t ready = n;
 	if (unlikely(txq->prepared != NOT_PREPARED && txq->prepared != path))
 		ready = prepare_for(txq, path, pkts, n);
@@ -141,7 +141,7 @@ template <bool Fence> uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t
 	auto *txq = static_cast<TxQueue *>(queue);
 	const uint32_t entered = txq->qs.enter<Fence>();
 	const uint16_t ok =
-	    prepare_for(txq, txq->fast->tx_path.load(std::memory_order_acquire), pkts, n);
+	    prepare_for(txq, txq->path.load(std::memory_order_acquire), pkts, n);
 	txq->qs.leave(entered);
 	return ok;
 }

@@ -236,7 +236,7 @@ uint16_t secondary_tx(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
 	const uint32_t entered = txq->qs.enter<true>();
-	const SubTxq &sub = txq->sub[txq->fast->tx_path.load(std::memory_order_acquire)];
+	const SubTxq &sub = txq->sub[txq->path.load(std::memory_order_acquire)];
 	const uint16_t sent =
 	    sub.queue != nullptr ? rte_eth_tx_burst(sub.port, txq->queue_id, pkts, n) : 0;
 	txq->qs.leave(entered);
