@@ -165,6 +165,13 @@ TEST(GoodDevargs, SubDeviceDevargsAreProbedAndRemovedOnClose)
 	EXPECT_NE(rte_eth_dev_get_port_by_name(active.c_str(), &port), 0);
 }
 
+/* A memif server sub-device's devargs, with a name and socket of its own. */
+std::string memif_server(const std::string &stem, const std::string &mac)
+{
+	const std::string name = once(stem);
+	return name + ",role=server,socket=/run/bypass-" + name + ".sock,mac=" + mac;
+}
+
 /* OVS (options:dpdk-devargs) probes the string, then looks the port up with
  * RTE_ETH_FOREACH_MATCHING_DEV over the same string, which groups [...] but
  * not (...): a sub-device's mac= in parentheses becomes an ethdev MAC filter
@@ -172,13 +179,8 @@ TEST(GoodDevargs, SubDeviceDevargsAreProbedAndRemovedOnClose)
 TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
 {
 	const std::string mac = "02:00:00:00:0b:01";
-	auto memif = [&](const std::string &stem) {
-		const std::string name = once(stem);
-		return name + ",role=server,socket=/run/bypass-" + name +
-		       ".sock,mac=" + mac;
-	};
-	const std::string devargs = "net_bypass_br,backup=[" + memif("net_memif_b") +
-				    "],active=[" + memif("net_memif_a") + "]";
+	const std::string devargs = "net_bypass_br,backup=[" + memif_server("net_memif_b", mac) +
+				    "],active=[" + memif_server("net_memif_a", mac) + "]";
 	ASSERT_EQ(rte_dev_probe(devargs.c_str()), 0);
 	uint16_t bypass;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name("net_bypass_br", &bypass), 0);
@@ -196,23 +198,18 @@ TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
 TEST(GoodDevargs, SubDevicesThatTheirDevargsCannotFindAgainAreSaidToBe)
 {
 	const std::string mac = "02:00:00:00:0b:02";
-	auto memif = [&](const std::string &stem) {
-		const std::string name = once(stem);
-		return name + ",role=server,socket=/run/bypass-" + name +
-		       ".sock,mac=" + mac;
-	};
 	auto probe_log = [](const std::string &devargs) {
 		LogCapture log;
 		EXPECT_EQ(rte_dev_probe(devargs.c_str()), 0) << devargs;
 		return log.text();
 	};
-	std::string logged = probe_log("net_bypass_pa,backup=(" + memif("net_memif_b") +
-				       "),active=(" + memif("net_memif_a") + ")");
+	std::string logged = probe_log("net_bypass_pa,backup=(" + memif_server("net_memif_b", mac) +
+				       "),active=(" + memif_server("net_memif_a", mac) + ")");
 	EXPECT_NE(logged.find("is not found again by its devargs"), std::string::npos) << logged;
 	EXPECT_EQ(rte_vdev_uninit("net_bypass_pa"), 0);
 
-	logged = probe_log("net_bypass_pb,backup=[" + memif("net_memif_b") + "],active=[" +
-			   memif("net_memif_a") + "]");
+	logged = probe_log("net_bypass_pb,backup=[" + memif_server("net_memif_b", mac) + "],active=[" +
+			   memif_server("net_memif_a", mac) + "]");
 	EXPECT_EQ(logged.find("is not found again"), std::string::npos) << logged;
 	EXPECT_EQ(rte_vdev_uninit("net_bypass_pb"), 0);
 }

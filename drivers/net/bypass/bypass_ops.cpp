@@ -54,9 +54,9 @@ int dev_configure(rte_eth_dev *dev) noexcept
 int stop_locked(BypassPort &bp)
 {
 	link_poll_stop(bp);
-	/* Tx off both paths first: stopping one sub-port after the other
-	 * would otherwise move tx to the second and log a failover that is
-	 * the application's stop. */
+	/* Tx off both paths first, as the application's stop: sub-ports
+	 * stopped under a port still marked started look lost, and the last
+	 * one's stop was logged as "no sub-port can transmit". */
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		bp.started = false;

@@ -104,17 +104,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 constexpr uint8_t NOT_PREPARED = 0xff;
 
 /* What a tx burst reads is in the first line: the counter, the path, the
- * prepared mark, and each path's burst function and queue (the SubTxq's
- * first and third words; its second and fourth are read only to prepare). */
+ * prepared mark, and each path's burst function and queue (a SubTxq's
+ * prepare and port are read only off that common path). */
 struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
-	TxQueue(uint16_t qid, unsigned tx_path) : path(static_cast<uint8_t>(tx_path)), queue_id(qid)
-	{
-	}
+	explicit TxQueue(uint16_t qid) : queue_id(qid) {}
 	QsReader qs;
 	/* FastState::tx_path, which the control path copies into every tx
 	 * queue as it changes it (under fp_lock): a burst reads its own line
 	 * rather than a pointer and then the port's line. */
-	std::atomic<uint8_t> path;
+	std::atomic<uint8_t> path{PATH_NONE};
 	/* The path the application's last tx_prepare prepared for: a burst
 	 * that goes out on another is prepared again for it. Written by the
 	 * lcore that owns the queue. */

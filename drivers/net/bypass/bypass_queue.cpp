@@ -116,7 +116,7 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	});
 	if (ret < 0)
 		return ret;
-	auto *txq = queue_new<TxQueue>(socket, qid, PATH_NONE);
+	auto *txq = queue_new<TxQueue>(socket, qid);
 	if (txq == nullptr)
 		return -ENOMEM;
 	{
