@@ -48,11 +48,13 @@ public:
 			std::atomic_signal_fence(std::memory_order_seq_cst);
 		return now;
 	}
-	/* Last thing in a burst; `entered` is what enter() returned (the
-	 * counter is this reader's alone: no need to load it again). */
-	void leave(uint32_t entered) noexcept
+	/* Last thing in a burst. The counter is this reader's alone, so it
+	 * is loaded again (from the line enter() just wrote) rather than
+	 * kept from enter(): a burst then keeps one register fewer across
+	 * the sub-port's burst, which it would have to save and restore. */
+	void leave() noexcept
 	{
-		ctr_.store(entered + 1, std::memory_order_release);
+		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 	}
 	uint32_t snapshot() const noexcept { return ctr_.load(std::memory_order_acquire); }
 

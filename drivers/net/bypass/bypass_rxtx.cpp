@@ -59,7 +59,7 @@ template <bool Fence> uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n
 	for (uint16_t i = 0; i < got; i++)
 		pkts[i]->port = port;
 
-	rxq->qs.leave(entered);
+	rxq->qs.leave();
 	return got;
 }
 
@@ -97,23 +97,41 @@ bool active_link_down(TxQueue *txq)
 	return txq->active_down;
 }
 
-/* The path took less than it was given. If tx moved meanwhile (the VF is
- * going away or lost its link), or the VF refused because its link just
- * went down, the rest goes to the other path before tx_burst returns, so
- * that it is not left to an application that may drop it; otherwise the
- * path is simply full and the rest stays with the caller. */
-__rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+/* The path took `sent` of the `n` it was given. If tx moved meanwhile (the
+ * VF is going away or lost its link), or the VF refused because its link
+ * just went down, the rest goes to the other path before tx_burst returns,
+ * so that it is not left to an application that may drop it; otherwise
+ * the path is simply full and the rest stays with the caller. Ends the
+ * burst: tx_burst tail-calls it, so that the common path keeps nothing
+ * across the sub-port's burst that only this one needs. */
+__rte_noinline uint16_t tx_short(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n,
+				 uint16_t sent)
 {
 	unsigned now = txq->path.load(std::memory_order_acquire);
-	if (now == path) {
-		if (path != PATH_ACTIVE || !active_link_down(txq))
-			return 0;
+	if (now == PATH_ACTIVE && path == PATH_ACTIVE && active_link_down(txq))
 		now = PATH_BACKUP; /* no_tx if there is none */
+	if (now != path) {
+		uint16_t rest = n - sent;
+		if (txq->prepared != NOT_PREPARED)
+			rest = prepare_for(txq, now, pkts + sent, rest);
+		const SubTxq &sub = txq->sub[now];
+		sent += sub.burst(sub.queue, pkts + sent, rest);
 	}
-	if (txq->prepared != NOT_PREPARED)
-		n = prepare_for(txq, now, pkts, n);
-	const SubTxq &sub = txq->sub[now];
-	return sub.burst(sub.queue, pkts, n);
+	txq->qs.leave();
+	return sent;
+}
+
+/* The burst after a switch of an application that prepares its bursts:
+ * they were prepared for the other path. */
+__rte_noinline uint16_t tx_reprepared(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+{
+	n = prepare_for(txq, path, pkts, n);
+	const SubTxq &sub = txq->sub[path];
+	const uint16_t sent = sub.burst(sub.queue, pkts, n);
+	if (unlikely(sent < n))
+		return tx_short(txq, path, pkts, n, sent);
+	txq->qs.leave();
+	return sent;
 }
 
 } // namespace
@@ -121,16 +139,15 @@ __rte_noinline uint16_t tx_rest(TxQueue *txq, unsigned path, rte_mbuf **pkts, ui
 template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	const uint32_t entered = txq->qs.enter<Fence>();
+	txq->qs.enter<Fence>();
 	const unsigned path = txq->path.load(std::memory_order_acquire);
-	uint16_t ready = n;
 	if (unlikely(txq->prepared != NOT_PREPARED && txq->prepared != path))
-		ready = prepare_for(txq, path, pkts, n);
+		return tx_reprepared(txq, path, pkts, n);
 	const SubTxq &sub = txq->sub[path];
-	uint16_t sent = sub.burst(sub.queue, pkts, ready);
-	if (unlikely(sent < ready))
-		sent += tx_rest(txq, path, pkts + sent, ready - sent);
-	txq->qs.leave(entered);
+	const uint16_t sent = sub.burst(sub.queue, pkts, n);
+	if (unlikely(sent < n))
+		return tx_short(txq, path, pkts, n, sent);
+	txq->qs.leave();
 	return sent;
 }
 
@@ -139,10 +156,10 @@ template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n
 template <bool Fence> uint16_t tx_prepare(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	const uint32_t entered = txq->qs.enter<Fence>();
+	txq->qs.enter<Fence>();
 	const uint16_t ok =
 	    prepare_for(txq, txq->path.load(std::memory_order_acquire), pkts, n);
-	txq->qs.leave(entered);
+	txq->qs.leave();
 	return ok;
 }
 

@@ -215,7 +215,7 @@ const eth_dev_ops secondary_ops = make_secondary_ops();
 uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *rxq = static_cast<RxQueue *>(queue);
-	const uint32_t entered = rxq->qs.enter<true>();
+	rxq->qs.enter<true>();
 	const BypassPort &bp = port_of(&rte_eth_devices[rxq->port_id]);
 	const unsigned paths = rxq->fast->rx_paths.load(std::memory_order_acquire);
 	uint16_t got = 0;
@@ -228,18 +228,18 @@ uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
 	}
 	for (uint16_t i = 0; i < got; i++)
 		pkts[i]->port = rxq->port_id;
-	rxq->qs.leave(entered);
+	rxq->qs.leave();
 	return got;
 }
 
 uint16_t secondary_tx(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	const uint32_t entered = txq->qs.enter<true>();
+	txq->qs.enter<true>();
 	const SubTxq &sub = txq->sub[txq->path.load(std::memory_order_acquire)];
 	const uint16_t sent =
 	    sub.queue != nullptr ? rte_eth_tx_burst(sub.port, txq->queue_id, pkts, n) : 0;
-	txq->qs.leave(entered);
+	txq->qs.leave();
 	return sent;
 }
 
