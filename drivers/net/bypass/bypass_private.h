@@ -61,13 +61,15 @@ enum Path : uint8_t {
 
 const char *path_name(unsigned path);
 
-/* What the fast path reads on every burst; written only by the control
- * path, under fp_lock, so the line stays shared in every core's cache. */
+/* The paths the fast path takes; written only by the control path, under
+ * fp_lock, which copies them into every queue: a burst reads its queue's
+ * line only. */
 struct alignas(RTE_CACHE_LINE_SIZE) FastState {
 	/* The path tx goes to; each TxQueue reads its own copy. */
 	std::atomic<uint8_t> tx_path{PATH_NONE};
 	/* Bit per path: its cached rx queues may be polled. Cleared, and
-	 * quiescence awaited, before those queues go away. */
+	 * quiescence awaited, before those queues go away. Each RxQueue reads
+	 * its own copy. */
 	std::atomic<uint8_t> rx_paths{0};
 };
 
@@ -88,17 +90,18 @@ struct SubTxq {
 	uint16_t port = RTE_MAX_ETHPORTS;
 };
 
+/* What an rx burst reads is in its one line. */
 struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
-	RxQueue(uint16_t port, uint16_t qid, const FastState *f)
-	    : fast(f), port_id(port), queue_id(qid)
-	{
-	}
+	RxQueue(uint16_t port, uint16_t qid) : port_id(port), queue_id(qid) {}
 	std::array<SubRxq, PATH_COUNT> sub;
-	const FastState *fast;
 	uint16_t port_id;
 	uint16_t queue_id;
 	QsReader qs; /* also the burst count that orders the two polls */
+	/* FastState::rx_paths, copied into every rx queue by the control
+	 * path as it changes it (under fp_lock), as TxQueue::path is. */
+	std::atomic<uint8_t> paths{0};
 };
+static_assert(sizeof(RxQueue) == RTE_CACHE_LINE_SIZE, "an rx burst reads one line");
 
 /* tx_prepare has not been called on the queue. */
 constexpr uint8_t NOT_PREPARED = 0xff;

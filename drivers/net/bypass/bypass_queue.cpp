@@ -93,11 +93,13 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	});
 	if (ret < 0)
 		return ret;
-	auto *rxq = queue_new<RxQueue>(socket, dev->data->port_id, qid, &bp.fast);
+	auto *rxq = queue_new<RxQueue>(socket, dev->data->port_id, qid);
 	if (rxq == nullptr)
 		return -ENOMEM;
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		rxq->paths.store(bp.fast.rx_paths.load(std::memory_order_relaxed),
+				 std::memory_order_relaxed);
 		bp.queues.rx[qid] = rxq;
 		bp.queues.nb_rx = used(bp.queues.rx);
 	}

@@ -2,8 +2,8 @@
 /*
  * The fast path. Each queue is polled by one lcore at a time (the ethdev
  * contract), so a queue's own fields need no synchronisation; what the
- * control path changes is read from FastState with acquire loads, and every
- * burst is bracketed by QsReader enter/leave (two plain stores to the
+ * control path changes (the paths, copied into every queue from FastState)
+ * is read with acquire loads from the queue's own line, and every burst is bracketed by QsReader enter/leave (two plain stores to the
  * queue's own line) so the control path knows when a sub-port it switched
  * away from is no longer in use. No lock, no atomic read-modify-write, no
  * allocation; the <true> instantiations, used only where membarrier(2) is
@@ -45,7 +45,7 @@ template <bool Fence> uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n
 	const uint32_t entered = rxq->qs.enter<Fence>();
 	/* The quiescence counter moves by two a burst: it is the burst count. */
 	const uint32_t burst = entered / 2;
-	const unsigned paths = rxq->fast->rx_paths.load(std::memory_order_acquire);
+	const unsigned paths = rxq->paths.load(std::memory_order_acquire);
 	const unsigned first = burst % BACKUP_FIRST_EVERY == 0 ? PATH_BACKUP : PATH_ACTIVE;
 	const unsigned second = first ^ 1;
 

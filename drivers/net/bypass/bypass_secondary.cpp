@@ -217,7 +217,7 @@ uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
 	auto *rxq = static_cast<RxQueue *>(queue);
 	rxq->qs.enter<true>();
 	const BypassPort &bp = port_of(&rte_eth_devices[rxq->port_id]);
-	const unsigned paths = rxq->fast->rx_paths.load(std::memory_order_acquire);
+	const unsigned paths = rxq->paths.load(std::memory_order_acquire);
 	uint16_t got = 0;
 	for (unsigned p : {PATH_ACTIVE, PATH_BACKUP}) {
 		/* A path's port and its queue are stable while its bit is set
