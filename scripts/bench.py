@@ -11,6 +11,7 @@ Writes <build>/bench/results.csv and results.png as well.
 import csv
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 build = Path(sys.argv[1])
 plugin = sys.argv[2]
-rounds = int(os.environ.get("BENCH_ROUNDS", "7"))
+rounds = int(os.environ.get("BENCH_ROUNDS", "11"))
 out = build / "bench"
 out.mkdir(exist_ok=True)
 app = build / "app" / "test-bypass"
@@ -52,25 +53,39 @@ def memif_contenders():
     }
 
 
-def testpmd_pps(vdevs, queues=1, tx_first=False):
-    """Rx-pps of the last port over 3 s, after 1 s of warm-up: testpmd
-    computes it between two "show port stats" calls."""
-    cmd = ["dpdk-testpmd", "-l", "0,1", "--huge-unlink", "-m", "512", "--no-pci",
-           "--file-prefix", f"bench{os.getpid()}", "-d", plugin, "--log-level", "*:error",
-           *vdevs, "--", "-i", "--total-num-mbufs=16384", "--burst=32", "--nb-cores=1",
-           f"--rxq={queues}", f"--txq={queues}"]
+def testpmd_pps(vdevs, queues=1, tx_first=False, windows=3):
+    """Rx-pps of the last port, the median of `windows` one-second windows
+    after half a second of warm-up: testpmd computes it between two "show
+    port stats" calls. The median keeps a second the host took from
+    moving the figure."""
+    cmd = ["dpdk-testpmd", "-l", "0,1", "--huge-unlink", "-m", "512",
+           "--no-pci", "--file-prefix", f"bench{os.getpid()}", "-d", plugin,
+           "--log-level", "*:error", *vdevs, "--", "-i", "--total-num-mbufs=16384",
+           "--burst=32", "--nb-cores=1", f"--rxq={queues}", f"--txq={queues}"]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     proc.stdin.write("start tx_first 16\n" if tx_first else "start\n")
-    proc.stdin.flush(); time.sleep(1)
-    proc.stdin.write("show port stats all\n"); proc.stdin.flush(); time.sleep(3)
-    proc.stdin.write("show port stats all\nstop\nquit\n"); proc.stdin.flush()
+    proc.stdin.flush(); time.sleep(0.5)
+    for _ in range(windows + 1):
+        proc.stdin.write("show port stats all\n"); proc.stdin.flush(); time.sleep(1)
+    proc.stdin.write("stop\nquit\n"); proc.stdin.flush()
     text, _ = proc.communicate(timeout=60)
-    last = text[text.rfind("show port stats all"):]
-    pps = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", last)]
-    if not pps:
-        raise RuntimeError("testpmd printed no Rx-pps:\n" + text[-2000:])
-    return pps[-1]
+    found = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", text)]
+    if not found or len(found) % (windows + 1):
+        raise RuntimeError(f"testpmd printed {len(found)} Rx-pps:\n" + text[-2000:])
+    # Each call prints every port, the measured one last; the first call
+    # only starts the first window.
+    ports = len(found) // (windows + 1)
+    pps = found[2 * ports - 1::ports]
+    return statistics.median(pps)
+
+
+def interval(ratios, runs=2000):
+    """90 % bootstrap interval of the median of `ratios`: how far this
+    run's verdict can be trusted."""
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(runs))
+    return meds[runs // 20], meds[runs - 1 - runs // 20]
 
 
 rows = []  # (part, measure, contender, value, unit, target, verdict)
@@ -128,8 +143,13 @@ for part, contenders, loop, floor in (
             row(part, "ratio to direct", name, round(mpps[name] / mpps["direct"], 3), "x")
     # Ratios of the runs of one round, then their median: a round's runs
     # are seconds apart, so slow drift cancels out.
-    r = statistics.median(b / d for b, d in zip(runs["net_bypass"], runs["direct"]))
-    r_fs = statistics.median(b / f for b, f in zip(runs["net_bypass"], runs["net_failsafe"]))
+    ratios = [b / d for b, d in zip(runs["net_bypass"], runs["direct"])]
+    ratios_fs = [b / f for b, f in zip(runs["net_bypass"], runs["net_failsafe"])]
+    r, r_fs = statistics.median(ratios), statistics.median(ratios_fs)
+    spread = {x: "{:.3f}-{:.3f}".format(*interval(v)) for x, v in (("d", ratios), ("f", ratios_fs))}
+    row(part, "net_bypass / direct: 90 % interval of the median", "net_bypass", spread["d"], "x")
+    row(part, "net_bypass / net_failsafe: 90 % interval of the median", "net_bypass",
+        spread["f"], "x")
     if floor is None:
         row(part, "net_bypass / direct", "net_bypass", round(r, 3), "x", "cross-check")
         row(part, "net_bypass / net_failsafe", "net_bypass", round(r_fs, 3), "x", "cross-check")

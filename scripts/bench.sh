@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark command: builds what it needs and prints one table (also
 # build/bench/results.csv and results.png). BENCH_ROUNDS=N sets the number
-# of interleaved throughput rounds (7).
+# of interleaved throughput rounds (11).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
