@@ -124,17 +124,23 @@ __rte_noinline uint16_t tx_short(TxQueue *txq, unsigned path, rte_mbuf **pkts, u
 	return sent;
 }
 
-/* The burst after a switch of an application that prepares its bursts:
- * they were prepared for the other path. */
-__rte_noinline uint16_t tx_reprepared(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+/* Sends on `path` and ends the burst; inlined, so that the common burst
+ * keeps only what this needs across the sub-port's burst. */
+__rte_always_inline uint16_t send_on(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
 {
-	n = prepare_for(txq, path, pkts, n);
 	const SubTxq &sub = txq->sub[path];
 	const uint16_t sent = sub.burst(sub.queue, pkts, n);
 	if (unlikely(sent < n))
 		return tx_short(txq, path, pkts, n, sent);
 	txq->qs.leave();
 	return sent;
+}
+
+/* The burst after a switch of an application that prepares its bursts:
+ * they were prepared for the other path. */
+__rte_noinline uint16_t tx_reprepared(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n)
+{
+	return send_on(txq, path, pkts, prepare_for(txq, path, pkts, n));
 }
 
 } // namespace
@@ -146,12 +152,7 @@ template <bool Fence> uint16_t tx_burst(void *queue, rte_mbuf **pkts, uint16_t n
 	const unsigned path = txq->path.load(std::memory_order_acquire);
 	if (unlikely(txq->prepared != NOT_PREPARED && txq->prepared != path))
 		return tx_reprepared(txq, path, pkts, n);
-	const SubTxq &sub = txq->sub[path];
-	const uint16_t sent = sub.burst(sub.queue, pkts, n);
-	if (unlikely(sent < n))
-		return tx_short(txq, path, pkts, n, sent);
-	txq->qs.leave();
-	return sent;
+	return send_on(txq, path, pkts, n);
 }
 
 /* Prepares for the path tx is on now; tx_burst prepares again should it
