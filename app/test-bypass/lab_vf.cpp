@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_alarm.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 
 namespace {
@@ -46,13 +48,15 @@ LabVf::LabVf(Kind kind, std::string endpoint, rte_mempool *pool)
 
 LabVf::~LabVf()
 {
-	if (state_ != State::gone)
+	while (state_.load() == State::removing)
+		rte_delay_us_sleep(1000);
+	if (state_.load() != State::gone)
 		remove();
 }
 
 void LabVf::plug()
 {
-	if (state_ == State::leaving || state_ == State::dead) {
+	if (state_ == State::leaving || state_ == State::dead || state_ == State::removing) {
 		replug_ = true;
 		return;
 	}
@@ -115,6 +119,8 @@ bool LabVf::read_link() const
 
 void LabVf::poll()
 {
+	if (state_ == State::removing)
+		return;
 	if (state_ == State::gone) {
 		if (replug_) {
 			replug_ = false;
@@ -133,7 +139,21 @@ void LabVf::poll()
 	const bool released =
 	    kind_ == Kind::memif ? !link_up_ : if_nametoindex(endpoint_.c_str()) == 0;
 	if (released || rte_get_tsc_cycles() > deadline_tsc_)
+		remove_on_interrupt_thread();
+}
+
+void LabVf::remove_on_interrupt_thread()
+{
+	state_ = State::removing;
+	link_up_ = false;
+	unpublish();
+	const int ret = rte_eal_alarm_set(
+	    1, [](void *vf) { static_cast<LabVf *>(vf)->remove(); }, this);
+	if (ret != 0) {
+		printf("vhost-host: cannot defer the VF's removal (%s): removing it here\n",
+		       rte_strerror(-ret));
 		remove();
+	}
 }
 
 void LabVf::remove()
@@ -142,9 +162,9 @@ void LabVf::remove()
 	rte_eth_dev_stop(port_);
 	rte_eth_dev_close(port_);
 	rte_vdev_uninit(name_.c_str());
-	state_ = State::gone;
 	link_up_ = false;
 	printf("vhost-host: VF unplugged: %s\n", endpoint_.c_str());
+	state_ = State::gone;
 }
 
 void LabVf::unpublish() const
@@ -165,6 +185,8 @@ const char *LabVf::state_name() const
 		return "leaving";
 	case State::dead:
 		return "dead";
+	case State::removing:
+		return "removing";
 	}
 	return "?";
 }

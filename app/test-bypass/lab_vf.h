@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -18,6 +19,13 @@
  *
  * A withdrawal does not block the host's datapath: it finishes in poll()
  * once the guest let go of the VF (or after a second).
+ *
+ * Threads: everything runs on the host's main loop except the removal
+ * itself, which runs in an EAL alarm, on the interrupt thread. memif
+ * handles its control channel there, and takes its link down first thing
+ * as it handles a disconnect: closing the port from the main loop as soon
+ * as the link reads down closed it under that handler (a SEGV in 22.11's
+ * memif). On the interrupt thread the close comes after the handler.
  */
 class LabVf {
 public:
@@ -42,12 +50,13 @@ public:
 	bool set_link(bool up);
 
 	/* The host may send the guest frames this way. */
-	bool usable() const
-	{
-		return (state_ == State::plugged || state_ == State::leaving) && link_up_;
-	}
+	bool usable() const { return serving() && link_up_; }
 	/* The host must serve the VF's queues (echo what comes in). */
-	bool serving() const { return state_ == State::plugged || state_ == State::leaving; }
+	bool serving() const
+	{
+		const State s = state_.load();
+		return s == State::plugged || s == State::leaving;
+	}
 	Kind kind() const { return kind_; }
 	uint16_t port() const { return port_; }
 	const std::string &endpoint() const { return endpoint_; }
@@ -57,9 +66,13 @@ public:
 	bool plug_deferred() const { return replug_; }
 
 private:
-	enum class State { gone, plugged, leaving, dead };
+	/* removing: the alarm closes the port; the main loop no longer
+	 * touches it, and waits for gone. */
+	enum class State { gone, plugged, leaving, dead, removing };
 
 	bool read_link() const;
+	/* From the main loop, which then stops using the port. */
+	void remove_on_interrupt_thread();
 	void remove();
 	/* Where a memif server listens while the guest must not find it:
 	 * before it is started, and once it is being withdrawn. */
@@ -71,7 +84,7 @@ private:
 	rte_mempool *pool_;
 	std::string name_;
 	uint16_t port_ = UINT16_MAX;
-	State state_ = State::gone;
+	std::atomic<State> state_{State::gone};
 	bool link_up_ = false;
 	bool replug_ = false;
 	uint64_t deadline_tsc_ = 0;
