@@ -6,12 +6,15 @@
 #include <cstdlib>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include "eal.h"
 #include "ports.h"
@@ -64,6 +67,9 @@ VhostBackend::VhostBackend(std::vector<Mode> modes, const Options &options)
 	args.push_back("--vf-when");
 	args.push_back(options.vf_when);
 	log_ = prefix + ".log";
+	/* A host that died must fail the test that talks to it, not kill the
+	 * test binary with SIGPIPE on its next command. */
+	signal(SIGPIPE, SIG_IGN);
 	int pipe_fds[2];
 	if (pipe(pipe_fds) != 0)
 		return;
@@ -123,7 +129,8 @@ void VhostBackend::command(const std::string &line)
 {
 	const std::string text = line + "\n";
 	if (write(commands_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-		fprintf(stderr, "cannot send '%s' to the host\n", line.c_str());
+		ADD_FAILURE() << "cannot send '" << line << "' to the host (" << strerror(errno)
+			      << "): see " << log_;
 }
 
 std::string VhostBackend::vf_tap(int i) const
