@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints "N passed, N failed[, N skipped]" over every GoogleTest case meson
 ran (from its JUnit logs, one meson-logs directory per build), after a
-"failed: ..." line for each case that failed; a test binary that died
-before reporting its cases counts as one failure."""
+"failed: ..." line for each case that failed; a meson test that failed
+without a failed case (a binary that died, a script) counts as one."""
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -11,17 +11,19 @@ from pathlib import Path
 
 
 def count(logs: Path, totals: Counter) -> None:
-    reported = set()
+    # Meson tests with a failed GoogleTest case. A binary that died reports
+    # no failed case, and may even leave an older run's passed ones (meson
+    # reads the XML file gtest left in the build directory).
+    reported_failing = set()
     root = ET.parse(logs / "testlog.junit.xml").getroot()
     for suite in root.iter("testsuite"):
         # named "<project>.<meson test>.<gtest suite>"
         parts = suite.get("name", "").split(".")
-        if len(parts) > 1 and suite.find("testcase") is not None:
-            reported.add(parts[1])
-    for suite in root.iter("testsuite"):
         for case in suite.iter("testcase"):
             if case.find("failure") is not None or case.find("error") is not None:
                 failed.append(f"{suite.get('name', '')}.{case.get('name', '')} ({logs.parent.name})")
+                if len(parts) > 1:
+                    reported_failing.add(parts[1])
     for case in root.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             totals["failed"] += 1
@@ -31,7 +33,8 @@ def count(logs: Path, totals: Counter) -> None:
             totals["passed"] += 1
     for line in (logs / "testlog.json").read_text().splitlines():
         test = json.loads(line)
-        if test["result"] not in ("OK", "SKIP", "EXPECTEDFAIL") and test["name"] not in reported:
+        if test["result"] not in ("OK", "SKIP", "EXPECTEDFAIL") and \
+                test["name"] not in reported_failing:
             totals["failed"] += 1
             failed.append(f"{test['name']}: {test['result']} ({logs.parent.name})")
 
