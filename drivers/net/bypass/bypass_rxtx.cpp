@@ -3,9 +3,10 @@
  * The fast path. Each queue is polled by one lcore at a time (the ethdev
  * contract), so a queue's own fields need no synchronisation; what the
  * control path changes (the paths, copied into every queue from FastState)
- * is read with acquire loads from the queue's own line, and every burst is bracketed by QsReader enter/leave (two plain stores to the
- * queue's own line) so the control path knows when a sub-port it switched
- * away from is no longer in use. No lock, no atomic read-modify-write, no
+ * is read with acquire loads from the queue's own line, and every burst is
+ * bracketed by QsReader enter/leave (two plain stores to that line) so the
+ * control path knows when a sub-port it switched away from is no longer in
+ * use. No lock, no atomic read-modify-write, no
  * allocation; the <true> instantiations, used only where membarrier(2) is
  * unavailable, add one fence per burst.
  */
@@ -105,7 +106,7 @@ bool active_link_down(TxQueue *txq)
  * just went down, the rest goes to the other path before tx_burst returns,
  * so that it is not left to an application that may drop it; otherwise
  * the path is simply full and the rest stays with the caller. Ends the
- * burst: tx_burst tail-calls it, so that the common path keeps nothing
+ * burst: send_on() tail-calls it, so that the common path keeps nothing
  * across the sub-port's burst that only this one needs. */
 __rte_noinline uint16_t tx_short(TxQueue *txq, unsigned path, rte_mbuf **pkts, uint16_t n,
 				 uint16_t sent)
