@@ -145,8 +145,6 @@ void LabVf::poll()
 void LabVf::remove_on_interrupt_thread()
 {
 	state_ = State::removing;
-	link_up_ = false;
-	unpublish();
 	const int ret = rte_eal_alarm_set(
 	    1, [](void *vf) { static_cast<LabVf *>(vf)->remove(); }, this);
 	if (ret != 0) {

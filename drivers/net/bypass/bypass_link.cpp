@@ -80,10 +80,7 @@ void tx_path_refresh_locked(BypassPort &bp)
 	if (before == choice.path)
 		return;
 	bp.fast.tx_path.store(choice.path, std::memory_order_release);
-	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
-		if (TxQueue *txq = bp.queues.tx[q])
-			txq->path.store(choice.path, std::memory_order_release);
-	}
+	queues_publish_paths(bp);
 	/* A switch is from one path to the other, not a start or a stop. */
 	if (before != PATH_NONE && choice.path != PATH_NONE)
 		bp.tx_switches.fetch_add(1, std::memory_order_relaxed);

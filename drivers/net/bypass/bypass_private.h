@@ -62,9 +62,9 @@ enum Path : uint8_t {
 const char *path_name(unsigned path);
 
 /* The paths the fast path takes; written only by the control path, under
- * fp_lock, which copies them into every queue: a burst reads its queue's
- * line only. */
-struct alignas(RTE_CACHE_LINE_SIZE) FastState {
+ * fp_lock, which copies them into every queue (queues_publish_paths()): a
+ * burst reads its queue's line only. */
+struct FastState {
 	/* The path tx goes to; each TxQueue reads its own copy. */
 	std::atomic<uint8_t> tx_path{PATH_NONE};
 	/* Bit per path: its cached rx queues may be polled. Cleared, and
@@ -339,6 +339,9 @@ void queues_release(BypassPort &bp);
  * its port's current burst functions and queues. fp_lock held. */
 void queues_bind(BypassPort &bp, unsigned path, uint16_t port);
 void queues_unbind(BypassPort &bp, unsigned path);
+/* Copies FastState's paths into every bypass queue, where the bursts read
+ * them. fp_lock held. */
+void queues_publish_paths(BypassPort &bp);
 /* Waits until no burst can still use what was published before; false if
  * a queue stayed in one burst longer than `bound`. fp_lock held. */
 bool queues_quiesce(BypassPort &bp, std::chrono::milliseconds bound);

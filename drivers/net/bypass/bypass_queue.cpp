@@ -98,10 +98,9 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		return -ENOMEM;
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
-		rxq->paths.store(bp.fast.rx_paths.load(std::memory_order_relaxed),
-				 std::memory_order_relaxed);
 		bp.queues.rx[qid] = rxq;
 		bp.queues.nb_rx = used(bp.queues.rx);
+		queues_publish_paths(bp);
 	}
 	dev->data->rx_queues[qid] = rxq;
 	bp.journal.record_rx_queue(qid, nb_desc, socket, conf, mp);
@@ -123,10 +122,9 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 		return -ENOMEM;
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
-		txq->path.store(bp.fast.tx_path.load(std::memory_order_relaxed),
-				std::memory_order_relaxed);
 		bp.queues.tx[qid] = txq;
 		bp.queues.nb_tx = used(bp.queues.tx);
+		queues_publish_paths(bp);
 	}
 	dev->data->tx_queues[qid] = txq;
 	bp.journal.record_tx_queue(qid, nb_desc, socket, conf);
@@ -187,6 +185,20 @@ void queues_unbind(BypassPort &bp, unsigned path)
 	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
 		if (TxQueue *txq = bp.queues.tx[q])
 			txq->sub[path] = SubTxq{};
+	}
+}
+
+void queues_publish_paths(BypassPort &bp)
+{
+	const uint8_t rx = bp.fast.rx_paths.load(std::memory_order_relaxed);
+	const uint8_t tx = bp.fast.tx_path.load(std::memory_order_relaxed);
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++) {
+		if (RxQueue *rxq = bp.queues.rx[q])
+			rxq->paths.store(rx, std::memory_order_release);
+	}
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
+		if (TxQueue *txq = bp.queues.tx[q])
+			txq->path.store(tx, std::memory_order_release);
 	}
 }
 

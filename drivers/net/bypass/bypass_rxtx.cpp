@@ -6,9 +6,9 @@
  * is read with acquire loads from the queue's own line, and every burst is
  * bracketed by QsReader enter/leave (two plain stores to that line) so the
  * control path knows when a sub-port it switched away from is no longer in
- * use. No lock, no atomic read-modify-write, no
- * allocation; the <true> instantiations, used only where membarrier(2) is
- * unavailable, add one fence per burst.
+ * use. No lock, no atomic read-modify-write, no allocation; the <true>
+ * instantiations, used only where membarrier(2) is unavailable, add one
+ * fence per burst.
  */
 #include <rte_cycles.h>
 

@@ -96,13 +96,9 @@ namespace {
 void rx_path_set(BypassPort &bp, unsigned path, bool on)
 {
 	const uint8_t bit = 1u << path;
-	uint8_t paths = bp.fast.rx_paths.load(std::memory_order_relaxed);
-	paths = on ? paths | bit : paths & ~bit;
-	bp.fast.rx_paths.store(paths, std::memory_order_release);
-	for (uint16_t q = 0; q < bp.queues.nb_rx; q++) {
-		if (RxQueue *rxq = bp.queues.rx[q])
-			rxq->paths.store(paths, std::memory_order_release);
-	}
+	const uint8_t paths = bp.fast.rx_paths.load(std::memory_order_relaxed);
+	bp.fast.rx_paths.store(on ? paths | bit : paths & ~bit, std::memory_order_release);
+	queues_publish_paths(bp);
 }
 
 } // namespace
