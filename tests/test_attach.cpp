@@ -173,6 +173,26 @@ TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
 	    0);
 }
 
+/* The application sized its port by what dev_infos_get said when it
+ * configured it; a VF that fits that configuration but could take less
+ * (here fewer queues) is used, and does not shrink what the port says it
+ * can do, so the application's next reconfiguration is checked against
+ * the same limits as its first. */
+TEST_F(Attach, AVfThatFitsButCanDoLessLeavesTheAdvertisedCapabilitiesAlone)
+{
+	start("queues=4", 2);
+	const uint16_t vf = offer_vf("queues=2");
+	ASSERT_TRUE(wait_until([&] {
+		const auto s = bypass_state(port());
+		return s.on_active && s.active_port == vf;
+	})) << "a VF that fits the configuration was not taken";
+	rte_eth_dev_info now{};
+	ASSERT_EQ(rte_eth_dev_info_get(port(), &now), 0);
+	EXPECT_EQ(now.max_rx_queues, info_before_.max_rx_queues)
+	    << "the advertised capabilities followed the new VF";
+	EXPECT_EQ(now.max_tx_queues, info_before_.max_tx_queues);
+}
+
 TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)
 {
 	start("", 1);
