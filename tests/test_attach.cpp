@@ -134,6 +134,15 @@ TEST_F(Attach, AVfThatCannotSetUpAQueueIsGivenUpOnNotUsedWithoutIt)
 	expect_given_up_for_good(vf, faulty::Op::rx_queue_setup, log);
 }
 
+TEST_F(Attach, AVfThatCannotSetUpATxQueueIsGivenUpOnNotUsedWithoutIt)
+{
+	start("", 1);
+	LogCapture log;
+	const uint16_t vf = offer_vf(failing("txq", ENOTSUP));
+	EXPECT_NE(given_up().find("tx queue 0 setup"), std::string::npos);
+	expect_given_up_for_good(vf, faulty::Op::tx_queue_setup, log);
+}
+
 TEST_F(Attach, AVfThatCannotTakeThePortsMtuIsGivenUpOn)
 {
 	start("", 1);
