@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Two lcores burst rx and tx flat out while sub-ports are removed, by every
  * means there is, and new ones plugged, again and again: no crash, no
- * burst on a released port, every mbuf back in the pool, counters that
- * never go backwards, on net_ring, net_null and net_tap. The number of
- * cycles of each test is BYPASS_STRESS_CYCLES (200 by default; the two
- * lcores share one CPU here, so a release may wait for a descheduled lcore
- * to finish its burst). */
+ * burst on a destroyed port (BurstGuard), every mbuf back in the pool,
+ * counters that never go backwards, on net_ring, net_null and net_tap.
+ * The number of cycles of each test is BYPASS_STRESS_CYCLES (200 by
+ * default; the two lcores share one CPU here, so a release may wait for a
+ * descheduled lcore to finish its burst). */
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <stdexcept>
-#include <unistd.h>
-#include <vector>
 #include <thread>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_pmd_bypass.h>
 
+#include "common/burst_guard.h"
 #include "common/eal.h"
 #include "common/faulty_pmd.h"
 #include "common/ports.h"
@@ -120,13 +122,12 @@ void remove_port(uint16_t port, How how)
 	}
 }
 
-/* The PMDs a stress test runs on: net_ring (whose rings the test holds,
- * so it can see a burst touch a released port), net_null and net_tap.
- * net_ring and net_null keep their queues in their private data, which
- * ethdev frees right after DESTROY: a burst on a destroyed port reads
- * freed memory and crashes. net_tap frees its queues in its own close,
- * before DESTROY, so its removal by somebody else is not survivable
- * (doc/design.md) and it is removed by RMV only. */
+/* The PMDs a stress test runs on: net_ring, net_null and net_tap. net_ring
+ * and net_null keep their queues in their private data, which ethdev
+ * frees right after DESTROY: a burst on a destroyed port reads freed
+ * memory (BurstGuard tells, before it crashes). net_tap frees its queues
+ * in its own close, before DESTROY, so its removal by somebody else is not
+ * survivable (doc/design.md) and it is removed by RMV only. */
 enum class Kind { ring, null, tap };
 
 const char *kind_name(Kind k)
@@ -146,9 +147,6 @@ class Sub {
 public:
 	virtual ~Sub() = default;
 	virtual uint16_t port_id() const = 0;
-	/* Packets in the port's rings, where the test holds them (net_ring):
-	 * a released port's never change. */
-	virtual std::optional<unsigned> queued() const { return std::nullopt; }
 	/* The bypass port closes and removes it (a removal request). */
 	virtual void forget() = 0;
 };
@@ -157,7 +155,6 @@ class RingSub final : public Sub {
 public:
 	explicit RingSub(const std::string &name) : ring_(name, true) {}
 	uint16_t port_id() const override { return ring_.port_id(); }
-	std::optional<unsigned> queued() const override { return ring_.queued(); }
 	void forget() override { ring_.forget(); }
 
 private:
@@ -243,6 +240,7 @@ protected:
 		bypass_ = std::make_unique<BypassDev>(
 		    "net_bypass_stress", "backup=" + name(*backup_) + ",active=" + name(*vf_));
 		ASSERT_EQ(bypass_->probe_result(), 0);
+		guard_.arm();
 		in_use_at_start_ = pool_.in_use();
 		ASSERT_EQ(bypass_->start(pool_), 0);
 		port_ = bypass_->port_id();
@@ -274,6 +272,7 @@ protected:
 		vf_.reset();
 		backup_.reset();
 		EXPECT_EQ(pool_.in_use(), in_use_at_start_) << "mbufs leaked";
+		EXPECT_EQ(guard_.unsafe(), 0u) << "bursts on destroyed ports";
 		if (GetParam() == Kind::null)
 			rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 							give_null_mac, nullptr);
@@ -288,31 +287,32 @@ protected:
 		last_ = now;
 	}
 
-	/* Removes the sub-port of `path` (`current`) by `how`, checks that
-	 * nothing touches it afterwards and that the counters held, then
-	 * plugs a new one. Returns false, with a failure, if a step did not
-	 * complete. */
+	/* Removes the sub-port of `path` (`current`) by `how`, its bursts
+	 * slowed so that a release that does not wait for them is caught in
+	 * the act, checks that the counters held, then plugs a new one.
+	 * Returns false, with a failure, if a step did not complete. */
 	bool cycle(rte_pmd_bypass_path path, std::unique_ptr<Sub> &current, How how)
 	{
 		auto slot = [&] {
 			const auto s = bypass_state(port_);
 			return path == RTE_PMD_BYPASS_PATH_ACTIVE ? s.active_port : s.backup_port;
 		};
-		const std::string attaches =
-		    path == RTE_PMD_BYPASS_PATH_ACTIVE ? "active_management_attaches" : "backup_management_attaches";
+		const std::string attaches = path == RTE_PMD_BYPASS_PATH_ACTIVE
+						 ? "active_management_attaches"
+						 : "backup_management_attaches";
 		const uint64_t attached = bypass_->xstat(attaches.c_str());
 		const uint16_t old = slot();
 		EXPECT_EQ(old, current->port_id());
+		guard_.slow(old, true);
 		remove_port(old, how);
 		if (!wait_until([&] { return slot() == RTE_MAX_ETHPORTS; })) {
 			ADD_FAILURE() << how_name(how) << ": not released, cycle " << done_;
 			return false;
 		}
-		/* Released: nothing may touch its rings any more. */
-		const auto queued = current->queued();
-		rte_delay_us_sleep(200);
-		EXPECT_EQ(current->queued(), queued)
-		    << "a burst used the released port, " << how_name(how) << ", cycle " << done_;
+		/* A port destroyed by its remover is destroyed by now. */
+		const uint64_t unsafe = std::exchange(unsafe_seen_, guard_.unsafe());
+		EXPECT_EQ(unsafe_seen_, unsafe) << "a burst ran on a destroyed port, seen after "
+						<< how_name(how) << ", cycle " << done_;
 		expect_counters_held();
 		if (how == How::rmv)
 			current->forget(); /* the bypass port is tearing it down */
@@ -337,6 +337,7 @@ protected:
 	}
 
 	Mempool pool_{unique("pool"), 8191, 256};
+	BurstGuard guard_; /* before the ports: it wraps them at their NEW */
 	std::unique_ptr<Sub> backup_, vf_;
 	std::unique_ptr<BypassDev> bypass_;
 	unsigned in_use_at_start_ = 0;
@@ -344,6 +345,7 @@ protected:
 	Lcores l_;
 	std::chrono::steady_clock::time_point started_;
 	rte_eth_stats last_{};
+	uint64_t unsafe_seen_ = 0;
 	int done_ = 0;
 };
 
