@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Shows that the tests can fail: each tests/mutants/*.patch puts back one
+# bug a test was written for (the review items of issue 9, DESTROY's wait,
+# the backup's removal, ...), and the test its "Test:" line names must then
+# fail. "Env:" lines (VAR=value, one each) are set for that test. Runs on a
+# clean copy of the committed HEAD with a release build of its own, so the
+# working tree is never touched; a few minutes for the build, then each
+# test once, stopped after 120 s (a hang is a failure too).
+# Not part of the test command: run it after changing a test or its fix.
+# Usage: scripts/mutants.sh [tests/mutants/NN-name.patch ...]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -gt 0 ]; then
+	patches=()
+	for p in "$@"; do patches+=("$(cd "$(dirname "$p")" && pwd)/$(basename "$p")"); done
+else
+	patches=("$top"/tests/mutants/*.patch)
+fi
+
+work=$(mktemp -d /tmp/bypass-mutants.XXXXXX)
+src=$work/src
+cleanup() {
+	git -C "$top" worktree remove --force "$src" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+git -C "$top" worktree add --detach "$src" HEAD >/dev/null
+echo "mutants: building HEAD $(git -C "$src" rev-parse --short HEAD) in $src/build"
+BUILD=$src/build "$src/scripts/build.sh"
+
+caught=0
+bad=()
+for p in "${patches[@]}"; do
+	name=$(basename "$p" .patch)
+	test=$(sed -n 's/^Test: //p' "$p")
+	if [ -z "$test" ] || ! git -C "$src" apply "$p"; then
+		echo "mutants: $name: no Test: line, or it does not apply to HEAD"
+		bad+=("$name (does not apply)")
+		continue
+	fi
+	log=$work/$name.log
+	if ! ninja -C "$src/build" >"$log" 2>&1; then
+		cat "$log"
+		echo "mutants: $name: does not build"
+		bad+=("$name (does not build)")
+	elif (
+		cd "$src/build"
+		while IFS= read -r assignment; do export "${assignment?}"; done < <(sed -n 's/^Env: //p' "$p")
+		# shellcheck disable=SC2086 # the test command is words
+		timeout 120 $test
+	) >"$log" 2>&1; then
+		tail -n 20 "$log"
+		echo "mutants: $name: SURVIVED: $test passed with the bug in"
+		bad+=("$name (survived)")
+	else
+		caught=$((caught + 1))
+		echo "mutants: $name: caught ($(sed -n 's/^Mutant: //p' "$p"))"
+	fi
+	git -C "$src" apply -R "$p"
+done
+echo "mutants: ${caught} of ${#patches[@]} caught"
+if [ ${#bad[@]} -gt 0 ]; then
+	printf 'mutants: not caught: %s\n' "${bad[@]}"
+	exit 1
+fi
