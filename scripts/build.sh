@@ -22,8 +22,8 @@ step() {
 if [ -f "$build/build.ninja" ]; then
 	step meson configure "$build" $sdk_opt "$@"
 elif [ -d "$build/meson-private" ]; then # an earlier setup that failed
-	step meson setup --wipe "$build" $sdk_opt "$@"
+	step meson setup --wipe "$build" "$top" $sdk_opt "$@"
 else
-	step meson setup "$build" $sdk_opt "$@"
+	step meson setup "$build" "$top" $sdk_opt "$@"
 fi
 step ninja -C "$build"
