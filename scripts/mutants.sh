@@ -25,6 +25,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 git -C "$top" worktree add --detach "$src" HEAD >/dev/null
 echo "mutants: building HEAD $(git -C "$src" rev-parse --short HEAD) in $src/build"
 BUILD=$src/build "$src/scripts/build.sh"
@@ -40,8 +41,8 @@ for p in "${patches[@]}"; do
 		continue
 	fi
 	log=$work/$name.log
-	if ! ninja -C "$src/build" >"$log" 2>&1; then
-		cat "$log"
+	if ! ninja -C "$src/build" >"$log.build" 2>&1; then
+		cat "$log.build"
 		echo "mutants: $name: does not build"
 		bad+=("$name (does not build)")
 	elif (
@@ -50,7 +51,7 @@ for p in "${patches[@]}"; do
 		# shellcheck disable=SC2086 # the test command is words
 		timeout 120 $test
 	) >"$log" 2>&1; then
-		tail -n 20 "$log"
+		cat "$log"
 		echo "mutants: $name: SURVIVED: $test passed with the bug in"
 		bad+=("$name (survived)")
 	else
