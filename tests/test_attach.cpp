@@ -24,6 +24,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/* net_faulty devargs: `op` fails with -`err`, `times` times (-1: always). */
+std::string failing(const char *op, int err, int times = -1)
+{
+	return std::string("fail=") + op + ":" + std::to_string(err) +
+	       (times < 0 ? "" : ":" + std::to_string(times));
+}
+
 class Attach : public FaultyPair {
 protected:
 	/* Starts a bypass port with `queues` queue pairs over two net_faulty
@@ -73,6 +80,17 @@ protected:
 			rte_pktmbuf_free(m);
 	}
 
+	/* Offers a VF whose `op` fails with -`err`: it is given up on for
+	 * good, saying `reason`. */
+	void expect_refused_for_good(const char *op, int err, faulty::Op retried,
+				     const std::string &reason)
+	{
+		LogCapture log;
+		const uint16_t vf = offer_vf(failing(op, err));
+		EXPECT_NE(given_up().find(reason), std::string::npos);
+		expect_given_up_for_good(vf, retried, log);
+	}
+
 	rte_eth_dev_info info_before_{};
 };
 
@@ -108,12 +126,6 @@ TEST_F(Attach, AVfWhoseMtuRangeExcludesThePortsMtuIsGivenUpOn)
 	expect_given_up_for_good(vf, faulty::Op::configure, log);
 }
 
-std::string failing(const char *op, int err, int times = -1)
-{
-	return std::string("fail=") + op + ":" + std::to_string(err) +
-	       (times < 0 ? "" : ":" + std::to_string(times));
-}
-
 TEST_F(Attach, AnUntrustedVfRefusingPromiscuousModeIsGivenUpOnAfterAFewTries)
 {
 	start("", 1);
@@ -128,29 +140,20 @@ TEST_F(Attach, AnUntrustedVfRefusingPromiscuousModeIsGivenUpOnAfterAFewTries)
 TEST_F(Attach, AVfThatCannotSetUpAQueueIsGivenUpOnNotUsedWithoutIt)
 {
 	start("", 1);
-	LogCapture log;
-	const uint16_t vf = offer_vf(failing("rxq", ENOTSUP));
-	EXPECT_NE(given_up().find("rx queue 0 setup"), std::string::npos);
-	expect_given_up_for_good(vf, faulty::Op::rx_queue_setup, log);
+	expect_refused_for_good("rxq", ENOTSUP, faulty::Op::rx_queue_setup, "rx queue 0 setup");
 }
 
 TEST_F(Attach, AVfThatCannotSetUpATxQueueIsGivenUpOnNotUsedWithoutIt)
 {
 	start("", 1);
-	LogCapture log;
-	const uint16_t vf = offer_vf(failing("txq", ENOTSUP));
-	EXPECT_NE(given_up().find("tx queue 0 setup"), std::string::npos);
-	expect_given_up_for_good(vf, faulty::Op::tx_queue_setup, log);
+	expect_refused_for_good("txq", ENOTSUP, faulty::Op::tx_queue_setup, "tx queue 0 setup");
 }
 
 TEST_F(Attach, AVfThatCannotTakeThePortsMtuIsGivenUpOn)
 {
 	start("", 1);
 	ASSERT_EQ(rte_eth_dev_set_mtu(port(), 1400), 0);
-	LogCapture log;
-	const uint16_t vf = offer_vf(failing("mtu", ENOTSUP));
-	EXPECT_NE(given_up().find("MTU 1400"), std::string::npos);
-	expect_given_up_for_good(vf, faulty::Op::mtu_set, log);
+	expect_refused_for_good("mtu", ENOTSUP, faulty::Op::mtu_set, "MTU 1400");
 }
 
 TEST_F(Attach, AVfThatCannotTakeThePortsMacIsGivenUpOn)
@@ -159,10 +162,8 @@ TEST_F(Attach, AVfThatCannotTakeThePortsMacIsGivenUpOn)
 	rte_ether_addr mac;
 	rte_ether_unformat_addr("02:00:00:00:0b:01", &mac);
 	ASSERT_EQ(rte_eth_dev_default_mac_addr_set(port(), &mac), 0);
-	LogCapture log;
-	const uint16_t vf = offer_vf(failing("mac", ENOTSUP));
-	EXPECT_NE(given_up().find("default MAC 02:00:00:00:0B:01"), std::string::npos);
-	expect_given_up_for_good(vf, faulty::Op::mac_set, log);
+	expect_refused_for_good("mac", ENOTSUP, faulty::Op::mac_set,
+				"default MAC 02:00:00:00:0B:01");
 }
 
 TEST_F(Attach, AReconfigurationTheGivenUpVfCanTakeBringsItIn)
