@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Shows that the tests can fail: each tests/mutants/*.patch puts back one
-# bug a test was written for (the review items of issue 9, DESTROY's wait,
-# the backup's removal, ...), and the test its "Test:" line names must then
+# bug a test was written for (DESTROY's wait, the backup's removal, the
+# control-path races found in review, ...), and the test its "Test:" line names must then
 # fail. "Env:" lines (VAR=value, one each) are set for that test. Runs on a
 # clean copy of the committed HEAD with a release build of its own, so the
 # working tree is never touched; a few minutes for the build, then each
 # test once, stopped after 120 s (a hang is a failure too).
 # Not part of the test command: run it after changing a test or its fix.
-# Usage: scripts/mutants.sh [tests/mutants/NN-name.patch ...]
+# Usage: [KEEP=1] scripts/mutants.sh [tests/mutants/NN-name.patch ...]
+# (KEEP=1 leaves the copy, its build and the logs in /tmp to look at.)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -310,8 +310,8 @@ protected:
 			return false;
 		}
 		/* A port destroyed by its remover is destroyed by now. */
-		const uint64_t unsafe = std::exchange(unsafe_seen_, guard_.unsafe());
-		EXPECT_EQ(unsafe_seen_, unsafe) << "a burst ran on a destroyed port, seen after "
+		const uint64_t before = std::exchange(unsafe_seen_, guard_.unsafe());
+		EXPECT_EQ(unsafe_seen_, before) << "a burst ran on a destroyed port, seen after "
 						<< how_name(how) << ", cycle " << done_;
 		expect_counters_held();
 		if (how == How::rmv)

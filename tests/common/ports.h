@@ -52,11 +52,6 @@ public:
 	const std::string &name() const { return name_; }
 	uint16_t port_id() const { return port_id_; }
 	unsigned inject(std::vector<rte_mbuf *> pkts);
-	/* Packets waiting in the rings: an unused port's never changes. */
-	unsigned queued() const
-	{
-		return rte_ring_count(rx_) + (tx_ != rx_ ? rte_ring_count(tx_) : 0);
-	}
 	/* Frees what the port transmitted; returns their sequence numbers. */
 	std::vector<uint32_t> drain_tx();
 	/* The port is someone else's to close (a bypass port releasing it
