@@ -146,7 +146,8 @@ std::vector<Fed> make_memif_contenders(rte_mempool *pool)
 		rte_eth_link l{};
 		for (int i = 0; i < 2000 && l.link_status != RTE_ETH_LINK_UP; i++) {
 			rte_delay_ms(1);
-			rte_eth_link_get_nowait(feeder, &l);
+			if (rte_eth_link_get_nowait(feeder, &l) != 0)
+				l = rte_eth_link{};
 		}
 		if (l.link_status != RTE_ETH_LINK_UP)
 			throw std::runtime_error("memif " + server + " never connected");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "control_thread.h"
 
-#include <rte_lcore.h>
+#include "dpdk_compat.h"
 
 namespace bypass {
 
@@ -11,10 +11,10 @@ int ControlThread::start(const std::string &name)
 	if (started_)
 		return 0;
 	running_ = true;
-	int ret = rte_ctrl_thread_create(&thread_, name.c_str(), nullptr, main, this);
+	const int ret = compat::create_control_thread(&thread_, name.c_str(), main, this);
 	if (ret != 0) {
 		running_ = false;
-		return -ret;
+		return ret;
 	}
 	started_ = true;
 	return 0;
@@ -31,9 +31,9 @@ void ControlThread::stop()
 	}
 	wake_.notify_all();
 	if (!on_thread())
-		pthread_join(thread_, nullptr);
+		compat::join_thread(thread_);
 	else
-		pthread_detach(thread_);
+		compat::detach_thread(thread_);
 	started_ = false;
 }
 
@@ -50,10 +50,10 @@ void ControlThread::post_after(std::chrono::microseconds delay, Task task)
 
 bool ControlThread::on_thread() const
 {
-	return started_ && pthread_equal(pthread_self(), thread_);
+	return started_ && compat::is_current_thread(thread_);
 }
 
-void *ControlThread::main(void *self)
+compat::ThreadResult ControlThread::main(void *self)
 {
 	auto *ct = static_cast<ControlThread *>(self);
 	std::unique_lock<std::mutex> guard(ct->lock_);
@@ -75,7 +75,7 @@ void *ControlThread::main(void *self)
 		task();
 		guard.lock();
 	}
-	return nullptr;
+	return {};
 }
 
 } // namespace bypass

@@ -6,8 +6,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <pthread.h>
 #include <string>
+
+#include "dpdk_compat.h"
 
 namespace bypass {
 
@@ -25,7 +26,7 @@ public:
 	ControlThread(const ControlThread &) = delete;
 	ControlThread &operator=(const ControlThread &) = delete;
 
-	/* Starts the thread (rte_ctrl_thread_create: off the data lcores). */
+	/* Starts the thread, a DPDK control thread: off the data lcores. */
 	int start(const std::string &name);
 	void stop();
 
@@ -35,14 +36,14 @@ public:
 	bool on_thread() const;
 
 private:
-	static void *main(void *self);
+	static compat::ThreadResult main(void *self);
 
 	std::mutex lock_;
 	std::condition_variable wake_;
 	std::multimap<Clock::time_point, Task> tasks_;
 	bool running_ = false;
 	bool started_ = false;
-	pthread_t thread_{};
+	compat::ThreadId thread_{};
 };
 
 } // namespace bypass

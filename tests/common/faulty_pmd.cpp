@@ -23,6 +23,8 @@
 #include <rte_kvargs.h>
 #include <rte_ring.h>
 
+#include "dpdk_compat.h"
+
 namespace bypass_test {
 namespace faulty {
 
@@ -403,10 +405,10 @@ int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf)
 	return 0;
 }
 
-int stats_get(rte_eth_dev *dev, rte_eth_stats *stats)
+int stats_get(rte_eth_dev *dev, bypass::compat::PortStats &stats)
 {
-	stats->ipackets = of(dev).ipackets.load();
-	stats->opackets = of(dev).opackets.load();
+	stats.totals.ipackets = of(dev).ipackets.load();
+	stats.totals.opackets = of(dev).opackets.load();
 	return 0;
 }
 
@@ -446,7 +448,7 @@ eth_dev_ops make_ops()
 	ops.reta_query = reta_query;
 	ops.rss_hash_update = rss_hash_update;
 	ops.rss_hash_conf_get = rss_hash_conf_get;
-	ops.stats_get = stats_get;
+	ops.stats_get = bypass::compat::stats_get_op<stats_get>;
 	ops.stats_reset = stats_reset;
 	return ops;
 }

@@ -97,8 +97,10 @@ void link_refresh(BypassPort &bp)
 		SubPort &sub = bp.sub[p];
 		std::lock_guard<std::mutex> call(sub.call);
 		const uint16_t port = sub.port.load();
-		if (port != RTE_MAX_ETHPORTS && sub.state.load() == SubState::STARTED)
-			rte_eth_link_get_nowait(port, &sub_link[p]);
+		/* A link that cannot be read carries nothing: down. */
+		if (port != RTE_MAX_ETHPORTS && sub.state.load() == SubState::STARTED &&
+		    rte_eth_link_get_nowait(port, &sub_link[p]) != 0)
+			sub_link[p] = rte_eth_link{};
 		sub.link_up.store(sub_link[p].link_status == RTE_ETH_LINK_UP);
 	}
 	unsigned path;

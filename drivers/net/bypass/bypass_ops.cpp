@@ -281,7 +281,7 @@ eth_dev_ops make_ops()
 	ops.allmulticast_enable = allmulticast_enable;
 	ops.allmulticast_disable = allmulticast_disable;
 	ops.link_update = link_update;
-	ops.stats_get = stats_get;
+	ops.stats_get = compat::stats_get_op<stats_get>;
 	ops.stats_reset = stats_reset;
 	ops.xstats_get = xstats_get;
 	ops.xstats_reset = xstats_reset;

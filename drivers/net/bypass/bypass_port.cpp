@@ -91,8 +91,8 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 		sub.kind = rte_eth_devices[port].dev_ops;
 		set_state(bp, p, SubState::CLAIMED);
 		set_state(bp, p, SubState::READY);
-		rte_eth_stats now{};
-		rte_eth_stats_get(port, &now);
+		compat::PortStats now{};
+		compat::port_stats_get(port, now);
 		counters_join(bp, p, now);
 	}
 

@@ -18,6 +18,7 @@
 #include "bypass/journal.h"
 #include "bypass/owner.h"
 #include "bypass/quiescence.h"
+#include "dpdk_compat.h"
 #include "rte_pmd_bypass.h"
 
 /*
@@ -202,8 +203,9 @@ struct SubPort {
 	std::shared_ptr<std::atomic<bool>> probing = std::make_shared<std::atomic<bool>>(false);
 };
 
-/* rte_eth_stats as the array of 64-bit counters it is. */
-using StatFields = std::array<uint64_t, sizeof(rte_eth_stats) / sizeof(uint64_t)>;
+/* A port's counters (compat::PortStats) as the array of 64-bit counters
+ * they are. */
+using StatFields = std::array<uint64_t, sizeof(compat::PortStats) / sizeof(uint64_t)>;
 
 /* A path's counters across the ports that were on it: `base` holds those
  * of ports gone or reset, `last` the latest read of the current port and
@@ -410,15 +412,15 @@ void refill(BypassPort &bp, unsigned path);
 void schedule_start(BypassPort &bp, unsigned path);
 
 /* bypass_stats.cpp */
-int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept;
+int stats_get(rte_eth_dev *dev, compat::PortStats &stats) noexcept;
 int stats_reset(rte_eth_dev *dev) noexcept;
 int xstats_get_names(rte_eth_dev *dev, rte_eth_xstat_name *names, unsigned size) noexcept;
 int xstats_get(rte_eth_dev *dev, rte_eth_xstat *xstats, unsigned n) noexcept;
 int xstats_reset(rte_eth_dev *dev) noexcept;
 /* A port joins a path: what it counted so far is not the path's. */
-void counters_join(BypassPort &bp, unsigned path, const rte_eth_stats &now);
+void counters_join(BypassPort &bp, unsigned path, const compat::PortStats &now);
 /* The port leaves its path: its counts stay in the path's total.
  * `now` is a last read of it, or nullptr if it cannot be read. */
-void counters_leave(BypassPort &bp, unsigned path, const rte_eth_stats *now);
+void counters_leave(BypassPort &bp, unsigned path, const compat::PortStats *now);
 
 } // namespace bypass

@@ -267,8 +267,8 @@ void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
 			return;
 		out = replay(bp, path, port);
 		if (out.error == 0) {
-			rte_eth_stats now{};
-			rte_eth_stats_get(port, &now);
+			compat::PortStats now{};
+			compat::port_stats_get(port, now);
 			counters_join(bp, path, now);
 			sub.kind = rte_eth_devices[port].dev_ops;
 			std::lock_guard<std::mutex> fp(bp.fp_lock);

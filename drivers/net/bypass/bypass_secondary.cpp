@@ -108,8 +108,8 @@ int answer(const rte_mp_msg &msg)
 			   ? dev_infos_get(dev, static_cast<rte_eth_dev_info *>(req.buf))
 			   : -EINVAL;
 	case Op::stats:
-		return req.size == sizeof(rte_eth_stats)
-			   ? stats_get(dev, static_cast<rte_eth_stats *>(req.buf))
+		return req.size == sizeof(compat::PortStats)
+			   ? stats_get(dev, *static_cast<compat::PortStats *>(req.buf))
 			   : -EINVAL;
 	case Op::xstats:
 		return xstats_get(dev, static_cast<rte_eth_xstat *>(req.buf),
@@ -184,9 +184,9 @@ int info_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 	return ret;
 }
 
-int stats(rte_eth_dev *dev, rte_eth_stats *s) noexcept
+int stats(rte_eth_dev *dev, compat::PortStats &s) noexcept
 {
-	return ask(Op::stats, dev->data->port_id, nullptr, nullptr, s, sizeof(*s));
+	return ask(Op::stats, dev->data->port_id, nullptr, nullptr, &s, sizeof(s));
 }
 
 int xstats(rte_eth_dev *dev, rte_eth_xstat *x, unsigned n) noexcept
@@ -204,7 +204,7 @@ eth_dev_ops make_secondary_ops()
 	eth_dev_ops ops{};
 	ops.dev_infos_get = info_get;
 	ops.link_update = link_update;
-	ops.stats_get = stats;
+	ops.stats_get = compat::stats_get_op<stats>;
 	ops.xstats_get = xstats;
 	ops.xstats_get_names = xstats_get_names;
 	return ops;

@@ -17,7 +17,8 @@ namespace bypass {
 
 namespace {
 
-static_assert(sizeof(rte_eth_stats) % sizeof(uint64_t) == 0, "rte_eth_stats is all uint64_t");
+static_assert(sizeof(compat::PortStats) % sizeof(uint64_t) == 0,
+	      "a port's counters are all uint64_t");
 
 struct Counter {
 	const char *name;
@@ -66,16 +67,16 @@ constexpr PortCounter PORT_COUNTERS[] = {
 constexpr unsigned N_XSTATS =
     PATH_COUNT * (RTE_DIM(PATH_COUNTERS) + RTE_DIM(PATH_EVENTS)) + RTE_DIM(PORT_COUNTERS);
 
-StatFields fields_of(const rte_eth_stats &s)
+StatFields fields_of(const compat::PortStats &s)
 {
 	StatFields f;
 	memcpy(f.data(), &s, sizeof(s));
 	return f;
 }
 
-rte_eth_stats stats_of(const StatFields &f)
+compat::PortStats stats_of(const StatFields &f)
 {
-	rte_eth_stats s;
+	compat::PortStats s;
 	memcpy(&s, f.data(), sizeof(s));
 	return s;
 }
@@ -107,14 +108,14 @@ StatFields path_stats(BypassPort &bp, unsigned path)
 {
 	SubPort &sub = bp.sub[path];
 	std::unique_lock<std::mutex> call(sub.call, std::try_to_lock);
-	rte_eth_stats now{};
+	compat::PortStats now{};
 	bool fresh = false;
 	if (call.owns_lock()) {
 		const uint16_t port = sub.port.load();
 		const SubState s = sub.state.load();
 		fresh = port != RTE_MAX_ETHPORTS &&
 			(takes_settings(sub) || s == SubState::LEAVING) &&
-			rte_eth_stats_get(port, &now) == 0;
+			compat::port_stats_get(port, now) == 0;
 	}
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
@@ -125,14 +126,14 @@ StatFields path_stats(BypassPort &bp, unsigned path)
 
 } // namespace
 
-void counters_join(BypassPort &bp, unsigned path, const rte_eth_stats &now)
+void counters_join(BypassPort &bp, unsigned path, const compat::PortStats &now)
 {
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
 	c.offset = c.last = fields_of(now);
 }
 
-void counters_leave(BypassPort &bp, unsigned path, const rte_eth_stats *now)
+void counters_leave(BypassPort &bp, unsigned path, const compat::PortStats *now)
 {
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
@@ -142,7 +143,7 @@ void counters_leave(BypassPort &bp, unsigned path, const rte_eth_stats *now)
 	c.offset = c.last = StatFields{};
 }
 
-int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept
+int stats_get(rte_eth_dev *dev, compat::PortStats &stats) noexcept
 {
 	BypassPort &bp = port_of(dev);
 	StatFields sum{};
@@ -151,7 +152,7 @@ int stats_get(rte_eth_dev *dev, rte_eth_stats *stats) noexcept
 		for (size_t i = 0; i < sum.size(); i++)
 			sum[i] += f[i];
 	}
-	*stats = stats_of(sum);
+	stats = stats_of(sum);
 	return 0;
 }
 
@@ -162,11 +163,11 @@ int stats_reset(rte_eth_dev *dev) noexcept
 		SubPort &sub = bp.sub[p];
 		std::lock_guard<std::mutex> call(sub.call);
 		const uint16_t port = sub.port.load();
-		rte_eth_stats now{};
+		compat::PortStats now{};
 		if (port != RTE_MAX_ETHPORTS) {
 			/* A port that cannot reset starts from what it has. */
 			rte_eth_stats_reset(port);
-			rte_eth_stats_get(port, &now);
+			compat::port_stats_get(port, now);
 		}
 		std::lock_guard<std::mutex> report(bp.report_lock);
 		PathCounters &c = bp.counters[p];
@@ -201,7 +202,7 @@ int xstats_get(rte_eth_dev *dev, rte_eth_xstat *xstats, unsigned n) noexcept
 	BypassPort &bp = port_of(dev);
 	unsigned i = 0;
 	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		const rte_eth_stats s = stats_of(path_stats(bp, p));
+		const rte_eth_stats s = stats_of(path_stats(bp, p)).totals;
 		for (const Counter &c : PATH_COUNTERS) {
 			xstats[i] = {i, s.*c.field};
 			i++;

@@ -177,8 +177,8 @@ bool detach_slot(BypassPort &bp, unsigned path, uint16_t port, bool readable,
 		}
 	}
 	/* No burst uses it now; its last counters, read outside fp_lock. */
-	rte_eth_stats now{};
-	const bool fresh = readable && rte_eth_stats_get(port, &now) == 0;
+	compat::PortStats now{};
+	const bool fresh = readable && compat::port_stats_get(port, now) == 0;
 	counters_leave(bp, path, fresh ? &now : nullptr);
 	std::lock_guard<std::mutex> fp(bp.fp_lock);
 	empty_slot(bp, path);

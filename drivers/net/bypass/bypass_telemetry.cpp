@@ -50,10 +50,10 @@ rte_tel_data *sub_port(BypassPort &bp, unsigned path)
 		rte_tel_data_add_dict_string(s, "name", name);
 	}
 	rte_tel_data_add_dict_string(s, "state", state_name(bp.sub[path].state.load()));
-	rte_tel_data_add_dict_u64(s, "link_up", bp.sub[path].link_up.load() ? 1 : 0);
-	rte_tel_data_add_dict_u64(s, "attaches", bp.attaches[path].load());
-	rte_tel_data_add_dict_u64(s, "attach_giveups", bp.giveups[path].load());
-	rte_tel_data_add_dict_u64(s, "replay_items_skipped", bp.replay_skipped[path].load());
+	compat::tel_dict_add_u64(s, "link_up", bp.sub[path].link_up.load() ? 1 : 0);
+	compat::tel_dict_add_u64(s, "attaches", bp.attaches[path].load());
+	compat::tel_dict_add_u64(s, "attach_giveups", bp.giveups[path].load());
+	compat::tel_dict_add_u64(s, "replay_items_skipped", bp.replay_skipped[path].load());
 	std::string reason;
 	{
 		std::lock_guard<std::mutex> report(bp.report_lock);
@@ -83,9 +83,9 @@ int info(const char *, const char *params, rte_tel_data *d)
 	rte_tel_data_add_dict_string(
 	    d, "reason",
 	    rte_pmd_bypass_reason_str(static_cast<rte_pmd_bypass_reason>(bp->path_reason.load())));
-	rte_tel_data_add_dict_u64(d, "tx_path_switches", bp->tx_switches.load());
-	rte_tel_data_add_dict_u64(d, "last_switch_us", bp->last_switch_us.load());
-	rte_tel_data_add_dict_u64(d, "last_reattach_us", bp->last_reattach_us.load());
+	compat::tel_dict_add_u64(d, "tx_path_switches", bp->tx_switches.load());
+	compat::tel_dict_add_u64(d, "last_switch_us", bp->last_switch_us.load());
+	compat::tel_dict_add_u64(d, "last_reattach_us", bp->last_reattach_us.load());
 	for (unsigned path : {PATH_BACKUP, PATH_ACTIVE}) {
 		rte_tel_data *s = sub_port(*bp, path);
 		if (s == nullptr || rte_tel_data_add_dict_container(d, path_name(path), s, 0) != 0) {
