@@ -88,7 +88,7 @@ TEST_F(ControlPath, ReadsNeverWaitForAnAttachInProgress)
 	auto unstick = [&] { faulty::unblock(vf, faulty::Op::configure); };
 	rte_eth_link link{};
 	EXPECT_TRUE(returns_within(
-	    100ms, [&] { rte_eth_link_get_nowait(port(), &link); }, unstick))
+	    100ms, [&] { EXPECT_EQ(rte_eth_link_get_nowait(port(), &link), 0); }, unstick))
 	    << "link read waited for the attach";
 	EXPECT_EQ(link.link_status, RTE_ETH_LINK_UP);
 	rte_eth_stats stats{};
@@ -101,7 +101,7 @@ TEST_F(ControlPath, ReadsNeverWaitForAnAttachInProgress)
 	    << "xstats waited for the attach";
 	rte_eth_dev_info info{};
 	EXPECT_TRUE(returns_within(
-	    100ms, [&] { rte_eth_dev_info_get(port(), &info); }, unstick))
+	    100ms, [&] { EXPECT_EQ(rte_eth_dev_info_get(port(), &info), 0); }, unstick))
 	    << "device info waited for the attach";
 	unstick();
 	EXPECT_TRUE(wait_until([&] {
@@ -139,7 +139,7 @@ TEST_F(ControlPath, ReadsNeverWaitForAReleaseInProgress)
 	    100ms, [&] { rte_eth_stats_get(port(), &stats); }, unstick));
 	rte_eth_link link{};
 	EXPECT_TRUE(returns_within(
-	    100ms, [&] { rte_eth_link_get_nowait(port(), &link); }, unstick));
+	    100ms, [&] { EXPECT_EQ(rte_eth_link_get_nowait(port(), &link), 0); }, unstick));
 	unstick();
 	EXPECT_TRUE(vf_gone());
 	poller.stop = true;

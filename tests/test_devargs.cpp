@@ -165,11 +165,13 @@ TEST(GoodDevargs, SubDeviceDevargsAreProbedAndRemovedOnClose)
 	EXPECT_NE(rte_eth_dev_get_port_by_name(active.c_str(), &port), 0);
 }
 
-/* A memif server sub-device's devargs, with a name and socket of its own. */
-std::string memif_server(const std::string &stem, const std::string &mac)
+/* A memif sub-device's devargs, short enough for rte_dev_probe(), which
+ * refuses more than 128 characters from 24.11 on: a client on the default
+ * socket, with an id of its own. */
+std::string memif_client(const std::string &stem, const std::string &mac)
 {
-	const std::string name = once(stem);
-	return name + ",role=server,socket=/run/bypass-" + name + ".sock,mac=" + mac;
+	static unsigned id = 0;
+	return once(stem) + ",id=" + std::to_string(++id) + ",mac=" + mac;
 }
 
 /* OVS (options:dpdk-devargs) probes the string, then looks the port up with
@@ -179,8 +181,8 @@ std::string memif_server(const std::string &stem, const std::string &mac)
 TEST(GoodDevargs, SubDevicesInBracketsAreFoundByTheirDevargsAsOvsLooksThemUp)
 {
 	const std::string mac = "02:00:00:00:0b:01";
-	const std::string devargs = "net_bypass_br,backup=[" + memif_server("net_memif_b", mac) +
-				    "],active=[" + memif_server("net_memif_a", mac) + "]";
+	const std::string devargs = "net_bypass_br,backup=[" + memif_client("net_memif_b", mac) +
+				    "],active=[" + memif_client("net_memif_a", mac) + "]";
 	ASSERT_EQ(rte_dev_probe(devargs.c_str()), 0);
 	uint16_t bypass;
 	ASSERT_EQ(rte_eth_dev_get_port_by_name("net_bypass_br", &bypass), 0);
@@ -203,13 +205,13 @@ TEST(GoodDevargs, SubDevicesThatTheirDevargsCannotFindAgainAreSaidToBe)
 		EXPECT_EQ(rte_dev_probe(devargs.c_str()), 0) << devargs;
 		return log.text();
 	};
-	std::string logged = probe_log("net_bypass_pa,backup=(" + memif_server("net_memif_b", mac) +
-				       "),active=(" + memif_server("net_memif_a", mac) + ")");
+	std::string logged = probe_log("net_bypass_pa,backup=(" + memif_client("net_memif_b", mac) +
+				       "),active=(" + memif_client("net_memif_a", mac) + ")");
 	EXPECT_NE(logged.find("is not found again by its devargs"), std::string::npos) << logged;
 	EXPECT_EQ(rte_vdev_uninit("net_bypass_pa"), 0);
 
-	logged = probe_log("net_bypass_pb,backup=[" + memif_server("net_memif_b", mac) + "],active=[" +
-			   memif_server("net_memif_a", mac) + "]");
+	logged = probe_log("net_bypass_pb,backup=[" + memif_client("net_memif_b", mac) +
+			   "],active=[" + memif_client("net_memif_a", mac) + "]");
 	EXPECT_EQ(logged.find("is not found again"), std::string::npos) << logged;
 	EXPECT_EQ(rte_vdev_uninit("net_bypass_pb"), 0);
 }

@@ -4,6 +4,7 @@
  * a net_ring port; a port with the pair's MAC that appears later is taken
  * as the new VF (net_ring ports all share one MAC, like a VF re-plugged
  * with the MAC the hypervisor assigned). */
+#include <algorithm>
 #include <optional>
 #include <thread>
 

@@ -205,14 +205,14 @@ TEST_F(ReplayOwnership, TheRssKeyReplayedIsTheApplicationsOnceItsBufferIsReused)
 	std::copy(original.begin(), original.end(), key);
 	rte_eth_conf conf{};
 	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-	conf.rx_adv_conf.rss_conf = {key, 40, RTE_ETH_RSS_IP};
+	conf.rx_adv_conf.rss_conf = rss_conf(key, 40, RTE_ETH_RSS_IP);
 	ASSERT_EQ(bypass_->start(pool_, 1, conf), 0);
 	std::fill(key, key + 40, 0xee);
 	delete[] key;
 
 	const uint16_t vf = replace_vf(rss_capable);
 	std::vector<uint8_t> got(40);
-	rte_eth_rss_conf rss{got.data(), 40, 0};
+	rte_eth_rss_conf rss = rss_conf(got.data(), 40, 0);
 	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(vf, &rss), 0);
 	EXPECT_EQ(got, original) << "the new VF got the application's buffer as it is now";
 }

@@ -90,21 +90,21 @@ TEST_F(Rss, AKeyOfTheAdvertisedSizeReachesBothSubPorts)
 	std::vector<uint8_t> key(40);
 	for (size_t i = 0; i < key.size(); i++)
 		key[i] = static_cast<uint8_t>(0x30 + i);
-	rte_eth_rss_conf conf{key.data(), 40, RTE_ETH_RSS_IP};
+	rte_eth_rss_conf conf = rss_conf(key.data(), 40, RTE_ETH_RSS_IP);
 	ASSERT_EQ(rte_eth_dev_rss_hash_update(port(), &conf), 0);
 
 	std::vector<uint8_t> vf(52);
-	rte_eth_rss_conf vf_conf{vf.data(), 52, 0};
+	rte_eth_rss_conf vf_conf = rss_conf(vf.data(), 52, 0);
 	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(vf_->port_id(), &vf_conf), 0);
 	/* The bytes a Toeplitz hash of any RSS tuple reads are the key's. */
 	EXPECT_TRUE(std::equal(key.begin(), key.end(), vf.begin()));
 	std::vector<uint8_t> backup(40);
-	rte_eth_rss_conf backup_conf{backup.data(), 40, 0};
+	rte_eth_rss_conf backup_conf = rss_conf(backup.data(), 40, 0);
 	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(backup_->port_id(), &backup_conf), 0);
 	EXPECT_EQ(backup, key);
 
 	std::vector<uint8_t> got(40);
-	rte_eth_rss_conf got_conf{got.data(), 40, 0};
+	rte_eth_rss_conf got_conf = rss_conf(got.data(), 40, 0);
 	ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(port(), &got_conf), 0);
 	EXPECT_EQ(got, key);
 	EXPECT_EQ(got_conf.rss_key_len, 40);

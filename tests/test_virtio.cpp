@@ -95,10 +95,10 @@ TEST_F(VirtioBackup, TrafficGoesThroughVirtioWhileTheActiveIsDownAndComesBack)
 	ASSERT_TRUE(wait_until(
 	    [&] {
 		    rte_eth_link link{};
-		    rte_eth_link_get_nowait(bypass_->port_id(), &link);
 		    rte_pmd_bypass_state s{};
 		    rte_pmd_bypass_state_get(bypass_->port_id(), &s);
-		    return link.link_status == RTE_ETH_LINK_UP &&
+		    return rte_eth_link_get_nowait(bypass_->port_id(), &link) == 0 &&
+			   link.link_status == RTE_ETH_LINK_UP &&
 			   s.reason == RTE_PMD_BYPASS_REASON_ACTIVE_DOWN;
 	    },
 	    std::chrono::seconds(10)))

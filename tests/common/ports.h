@@ -14,6 +14,17 @@
 
 namespace bypass_test {
 
+/* An RSS configuration with every member this DPDK has (23.11 added
+ * `algorithm`) at its default. */
+inline rte_eth_rss_conf rss_conf(uint8_t *key, uint8_t key_len, uint64_t hf)
+{
+	rte_eth_rss_conf conf{};
+	conf.rss_key = key;
+	conf.rss_key_len = key_len;
+	conf.rss_hf = hf;
+	return conf;
+}
+
 /* Polls `done` until it holds or `timeout` passes. */
 bool wait_until(const std::function<bool()> &done,
 		std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
