@@ -34,6 +34,8 @@ int forward(void *arg)
 	rte_mbuf *pkts[32];
 	while (!quit) {
 		const uint16_t n = rte_eth_rx_burst(port, 0, pkts, 32);
+		if (n == 0)
+			continue;
 		for (uint16_t i = 0; i < n; i++) {
 			auto *eth = rte_pktmbuf_mtod(pkts[i], rte_ether_hdr *);
 			std::swap(eth->src_addr, eth->dst_addr);
