@@ -65,34 +65,24 @@ has_sdk_headers() {
 	echo '#include <ethdev_driver.h>' |
 		cc -E -DALLOW_INTERNAL_API $(pkg-config --cflags libdpdk) -x c - >/dev/null 2>&1
 }
-if has_sdk_headers; then
-	echo ""
-	exit 0
-fi
 
-# Debian version 24.11.8-1~deb13u1 -> upstream 24.11.8, stable branch 24.11
-deb_version=$(dpkg-query -W -f='${Version}' libdpdk-dev)
-upstream=${deb_version%%-*}
-upstream=${upstream#*:}
+# The installed DPDK (24.11.8) and its stable branch (24.11); Debian's
+# package version (24.11.8-0+deb13u1) when it is Debian's.
+upstream=$(pkg-config --modversion libdpdk)
 branch=$(echo "$upstream" | cut -d. -f1,2)
+deb_version=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null || true)
+deb_upstream=${deb_version%%-*}
+[ "${deb_upstream#*:}" = "$upstream" ] || deb_version=
 same_branch() { # a DPDK tree of the installed version's stable branch
 	[ -f "$1/VERSION" ] && [ "$(cut -d. -f1,2 "$1/VERSION")" = "$branch" ]
 }
-
-if [ -n "${DPDK_SOURCE:-}" ]; then
-	same_branch "$DPDK_SOURCE" || {
-		echo "setup: DPDK_SOURCE=$DPDK_SOURCE is not a DPDK $branch source tree (no VERSION $branch.x)" >&2
-		exit 3
-	}
-	echo "-Ddpdk_source=$(cd "$DPDK_SOURCE" && pwd)"
-	exit 0
-fi
 
 # Debian's own source package, through a deb-src twin of the machine's
 # sources: deb822 stanzas signed by the Debian archive key, and one-line
 # "deb" entries of sources.list. No mirror is named here.
 apt_source() {
 	local src=$deps/dpdk-src/dpdk-$upstream log=$deps/dpdk-src/apt-get-source.log
+	[ -n "$deb_version" ] || return 1
 	if [ ! -f "$src/VERSION" ]; then
 		if ! apt-cache showsrc "dpdk=$deb_version" 2>/dev/null | grep -q "^Version: $deb_version"; then
 			local list=/etc/apt/sources.list.d/net-bypass-deb-src f
@@ -118,20 +108,34 @@ apt_source() {
 	echo "$src"
 }
 
-if src=$(apt_source); then
-	echo "-Ddpdk_source=$src"
-	exit 0
-fi
 # The newest tree of the branch in the cache.
-cache=$HOME/.cache/dpdk-src
-for src in $(ls -d "$cache/$branch".* 2>/dev/null | sort -V -r); do
-	if same_branch "$src"; then
-		echo "setup: using $src for the installed DPDK $upstream (no Debian source package)" >&2
-		echo "-Ddpdk_source=$src"
-		exit 0
-	fi
-done
-echo "setup: no DPDK $branch source tree: Debian's source package cannot be had, and there is no" \
-	"$cache/$branch.x; set DPDK_SOURCE to a DPDK $branch source tree, or export one there" \
-	"(git archive v$branch.N of DPDK, see doc/guides/nics/net_bypass.rst)" >&2
-exit 3
+cached_source() {
+	local src
+	for src in $(ls -d "$HOME/.cache/dpdk-src/$branch".* 2>/dev/null | sort -V -r); do
+		if same_branch "$src"; then
+			echo "setup: using $src for the installed DPDK $upstream" >&2
+			echo "$src"
+			return 0
+		fi
+	done
+	return 1
+}
+
+if [ -n "${DPDK_SOURCE:-}" ]; then
+	same_branch "$DPDK_SOURCE" || {
+		echo "setup: DPDK_SOURCE=$DPDK_SOURCE is not a DPDK $branch source tree (no VERSION $branch.x)" >&2
+		exit 3
+	}
+	echo "-Ddpdk_source=$(cd "$DPDK_SOURCE" && pwd)"
+elif src=$(apt_source) || src=$(cached_source); then
+	echo "-Ddpdk_source=$src"
+elif has_sdk_headers; then
+	# It builds; meson says what is missing (STANDBY) without the tree.
+	echo "setup: no DPDK $branch source tree: building without STANDBY (meson warns)" >&2
+	echo ""
+else
+	echo "setup: no DPDK $branch source tree: Debian's source package cannot be had, and there is" \
+		"no ~/.cache/dpdk-src/$branch.N; set DPDK_SOURCE to a DPDK $branch source tree, or" \
+		"export one there (see \"Building\" in doc/guides/nics/net_bypass.rst)" >&2
+	exit 3
+fi
