@@ -64,25 +64,23 @@ debootstrap --variant=minbase "${check[@]}" --include=ca-certificates "$release"
 	exit 1
 }
 
-# The machine's own apt sources, under the root's suite names.
+# The machine's own apt sources, under the root's suite names; testing
+# and unstable are the one suite of the archive debootstrap used.
 rm -f "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/*
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] && grep -q debian-archive-keyring "$f" || continue
-	out=$root/etc/apt/sources.list.d/$(basename "$f")
-	if ! $rolling; then
-		sed -e "s/\b$host\b/$release/g" "$f" >"$out"
-	elif grep -qE "^Suites:(.* )?$host( |\$)" "$f"; then
-		# one suite, no -security or -updates
-		sed -e "s/^Suites:.*/Suites: $release/" "$f" >"$out"
-	fi
-done
-if [ -f /etc/apt/sources.list ]; then
-	grep -E "^deb .*debian.* $host( |-)" /etc/apt/sources.list |
-		if $rolling; then grep -E " $host " | sed -e "s/ $host / $release /"; else
-			sed -e "s/\b$host\b/$release/g"; fi >"$root/etc/apt/sources.list" || true
+if $rolling; then
+	printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' "$mirror" \
+		"$release" /usr/share/keyrings/debian-archive-keyring.gpg \
+		>"$root/etc/apt/sources.list.d/debian.sources"
+	echo 'Acquire::Check-Valid-Until "false";' \
+		>"$root/etc/apt/apt.conf.d/80net-bypass-no-valid-until"
+else
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && grep -q debian-archive-keyring "$f" &&
+			sed -e "s/\b$host\b/$release/g" "$f" >"$root/etc/apt/sources.list.d/$(basename "$f")"
+	done
+	[ -f /etc/apt/sources.list ] && grep -E "^deb .*debian" /etc/apt/sources.list |
+		sed -e "s/\b$host\b/$release/g" >"$root/etc/apt/sources.list" || true
 fi
-$rolling && echo 'Acquire::Check-Valid-Until "false";' \
-	>"$root/etc/apt/apt.conf.d/80net-bypass-no-valid-until"
 # Services a package starts on install belong to no one here.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod +x "$root/usr/sbin/policy-rc.d"
