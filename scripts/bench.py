@@ -26,6 +26,15 @@ out = build / "bench"
 out.mkdir(exist_ok=True)
 app = build / "app" / "test-bypass"
 
+
+def bond_member_key():
+    """net_bonding's devarg for a sub-port: "slave" before DPDK 23.11,
+    "member" from it on, as the build found it (sdk/meson.build)."""
+    config = (build / "sdk" / "bypass_dpdk_config.h").read_text()
+    return re.search(r'BYPASS_BOND_MEMBER_KEY "(\w+)"', config).group(1)
+
+
+MEMBER = bond_member_key()
 # The same net_null sub-ports under every contender.
 CONTENDERS = {
     "direct": ["--vdev", "net_null0"],
@@ -33,7 +42,8 @@ CONTENDERS = {
                    "--vdev", "net_bypass0,backup=net_null0,active=net_null1"],
     "net_failsafe": ["--vdev", "net_failsafe0,dev(net_null0),dev(net_null1)"],
     "net_bonding": ["--vdev", "net_null0", "--vdev", "net_null1",
-                    "--vdev", "net_bonding0,mode=1,slave=net_null0,slave=net_null1,primary=net_null0"],
+                    "--vdev", f"net_bonding0,mode=1,{MEMBER}=net_null0,{MEMBER}=net_null1,"
+                    "primary=net_null0"],
 }
 
 

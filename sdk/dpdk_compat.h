@@ -139,4 +139,8 @@ template <FillStats fill> int stats_get_op(rte_eth_dev *dev, rte_eth_stats *stat
 }
 #endif
 
+/* --- net_bonding's devarg naming a sub-port: "slave" before 23.11,
+ * "member" from it on. */
+constexpr const char *BOND_MEMBER = BYPASS_BOND_MEMBER_KEY;
+
 } // namespace bypass::compat

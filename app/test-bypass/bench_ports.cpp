@@ -11,6 +11,8 @@
 #include <rte_mbuf.h>
 #include <rte_pmd_bypass.h>
 
+#include "dpdk_compat.h"
+
 namespace bench {
 
 int eal_init(int argc, char **argv, const char *prefix, bool small_pages)
@@ -94,7 +96,8 @@ Contender make_contender(const std::string &kind, bool silent, rte_mempool *pool
 	} else if (kind == "net_bonding") {
 		const std::string a = sub("a"), b = sub("b");
 		dev = "net_bonding_" + tag;
-		args = "mode=1,slave=" + a + ",slave=" + b + ",primary=" + a;
+		const std::string member = bypass::compat::BOND_MEMBER;
+		args = "mode=1," + member + "=" + a + "," + member + "=" + b + ",primary=" + a;
 	} else {
 		throw std::runtime_error("unknown contender " + kind);
 	}

@@ -34,6 +34,7 @@
 #include <rte_pmd_bypass.h>
 
 #include "bench_ports.h"
+#include "dpdk_compat.h"
 
 namespace {
 
@@ -208,8 +209,10 @@ void bench_bonding(rte_mempool *pool, unsigned worker, int switches)
 	 * set down as a VF's carrier drops. */
 	rte_vdev_init("net_tap_sga", "iface=bpbsga");
 	rte_vdev_init("net_tap_sgb", "iface=bpbsgb");
-	rte_vdev_init("net_bonding_sw",
-		      "mode=1,slave=net_tap_sga,slave=net_tap_sgb,primary=net_tap_sga");
+	const std::string member = bypass::compat::BOND_MEMBER;
+	const std::string args =
+	    "mode=1," + member + "=net_tap_sga," + member + "=net_tap_sgb,primary=net_tap_sga";
+	rte_vdev_init("net_bonding_sw", args.c_str());
 	const auto [port, a, b] =
 	    start_contender("net_bonding_sw", "net_tap_sga", "net_tap_sgb", pool);
 	Sender s{port, pool};
