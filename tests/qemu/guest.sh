@@ -1,31 +1,64 @@
 #!/bin/bash
-# Build the QEMU lab guest in CACHE_DIR (default /work/main/.deps/qemu):
+# Build the QEMU lab guest in CACHE_DIR (default $LAB_QEMU_CACHE, else
+# .deps/qemu-<codename> in the checkout):
 #
 #   tests/qemu/guest.sh [CACHE_DIR]
 #
 #   vmlinuz         Debian's kernel as packaged
 #   vmlinux         the same kernel decompressed: QEMU boots its ELF PVH entry
-#                   directly, which skips ~4 s of XZ decompression under TCG
+#                   directly, which skips ~4 s of decompression under TCG
+#                   (not built when the kernel's compression is unknown here:
+#                   the lab then boots vmlinuz)
 #   base.cpio.gz    the guest root (initramfs)
 #   base.cpio       the same uncompressed: the kernel unpacks it in 0.9 s
 #                   instead of 2.4 s under TCG
+#   guest.key       what the guest was built from (release, DPDK, busybox)
 #
 # The whole guest root is one initramfs held in RAM: a mounted 9p export
-# blocks live migration (DESIGN.md section 8).  DPDK is copied from the host's
-# Debian 12 packages because the guest should run exactly those.  Outputs are
-# rebuilt only when missing or older than this script or guest-init.sh.
+# blocks live migration (DESIGN.md section 8).  The kernel and DPDK are the
+# host's release's packages because the guest should run exactly those: run
+# on Debian 13 (or in its root, scripts/in-root.sh) this builds a Debian 13
+# guest with DPDK 24.11.  The cache is per release because releases share a
+# checkout.  Outputs are rebuilt when missing, older than this script or
+# guest-init.sh, or built from other packages than the host has now.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${1:-/work/main/.deps/qemu}
+# lab_qemu.py derives the same default
+RELEASE=$(. /etc/os-release && echo "${VERSION_CODENAME:-$ID$VERSION_ID}")
+CACHE=${1:-${LAB_QEMU_CACHE:-$(cd "$HERE/../.." && pwd)/.deps/qemu-$RELEASE}}
 INIT_SRC=$HERE/guest-init.sh
 MODULES=(virtio_pci virtio_net net_failover failover e1000e
          vfio vfio_pci vfio_iommu_type1 uio uio_pci_generic)
 LIBDIR=/usr/lib/x86_64-linux-gnu
-PMDDIR=$LIBDIR/dpdk/pmds-23.0
 
 die() { echo "guest.sh: $*" >&2; exit 1; }
 trap 'echo "guest.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+install_missing() { # PACKAGE...
+    (($#)) || return 0
+    echo "guest.sh: installing $*"
+    apt-get install -y --no-install-recommends "$@" ||
+        { apt-get update && apt-get install -y --no-install-recommends "$@"; } ||
+        die "apt-get install $* failed"
+}
+
+# --- host tools (the dpdk packages are the guest's DPDK, so they are needed
+# too); checked before the cache, which does not bring QEMU with it
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+[[ -x /bin/busybox ]] && /bin/busybox --list | grep -qx modprobe || need+=(busybox-static)
+command -v cpio >/dev/null || need+=(cpio)
+command -v depmod >/dev/null || need+=(kmod)
+command -v xz >/dev/null || need+=(xz-utils)
+# testpmd is in dpdk-dev
+[[ -x /usr/bin/dpdk-testpmd ]] || need+=(dpdk dpdk-dev)
+install_missing "${need[@]}"
+
+# The guest must run the host's DPDK, so an upgraded DPDK (or busybox)
+# rebuilds it; the kernel it was built with is good until then.
+KEY="release=$RELEASE $(dpkg-query -W -f='${Package}=${Version} ' \
+    "$(dpkg-query -S /usr/bin/dpdk-testpmd | cut -d: -f1)" busybox-static 2>/dev/null || true)"
 
 fresh() { # $1 is newer than every input of the build
     [[ -s $1 && $1 -nt $0 && $1 -nt $INIT_SRC ]]
@@ -33,49 +66,78 @@ fresh() { # $1 is newer than every input of the build
 
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 CACHE=$(cd "$CACHE" && pwd)
-OUTS=(vmlinuz vmlinux base.cpio.gz base.cpio)
+OUTS=(vmlinuz base.cpio.gz base.cpio guest.key)
 uptodate=1
 for o in "${OUTS[@]}"; do fresh "$CACHE/$o" || uptodate=0; done
+[[ ! -e $CACHE/vmlinux ]] || fresh "$CACHE/vmlinux" || uptodate=0
+[[ $(cat "$CACHE/guest.key" 2>/dev/null) == "$KEY" ]] || uptodate=0
 if ((uptodate)); then
-    echo "guest.sh: up to date in $CACHE: ${OUTS[*]}"
+    echo "guest.sh: up to date in $CACHE: $(cd "$CACHE" && ls vmlinux "${OUTS[@]}" 2>/dev/null | xargs)"
     exit 0
 fi
-
-# --- host tools (the dpdk packages are the guest's DPDK, so they are needed too)
-need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-[[ -x /bin/busybox ]] && /bin/busybox --list | grep -qx modprobe || need+=(busybox-static)
-command -v cpio >/dev/null || need+=(cpio)
-command -v depmod >/dev/null || need+=(kmod)
-command -v xz >/dev/null || need+=(xz-utils)
-[[ -x /usr/bin/dpdk-testpmd ]] || need+=(dpdk)
-if ((${#need[@]})); then
-    echo "guest.sh: installing ${need[*]}"
-    apt-get install -y --no-install-recommends "${need[@]}" ||
-        { apt-get update && apt-get install -y --no-install-recommends "${need[@]}"; } ||
-        die "apt-get install ${need[*]} failed"
-fi
+rm -f "$CACHE/guest.key"
 # busybox (dynamic) may shadow busybox-static's /bin/busybox; the guest has no libc
 # for busybox to use, so insist on the static one.
 grep -q 'not a dynamic' <<<"$(ldd /bin/busybox 2>&1 || true)" ||
     die "/bin/busybox is not static (install busybox-static)"
+# EAL loads every PMD from the directory compiled into it (pmds-23.0 in
+# DPDK 22.11, pmds-25.0 in 24.11, pmds-26.0 in 25.11): ask the EAL testpmd runs.
+EAL=$(ldd /usr/bin/dpdk-testpmd | awk '$1 ~ /^librte_eal\.so/ {print $3; exit}')
+PMDDIR=$(LC_ALL=C grep -aoE "$LIBDIR/dpdk/pmds-[0-9.]+" "${EAL:-/dev/null}" | head -1) || true
+[[ -n $PMDDIR && -d $PMDDIR ]] || die "no PMD directory named in the EAL of dpdk-testpmd (${EAL:-not found})"
 
-# --- kernel: the package linux-image-amd64 points at, unpacked, never installed
+# --- kernel: the package linux-image-amd64 points at (linux-image-6.1.0-N-amd64
+# on Debian 12, linux-image-6.12.N+deb13-amd64 on 13), unpacked, never
+# installed.  Unstable splits it: linux-image-ABI only depends on
+# linux-binary-ABI (vmlinuz), linux-modules-ABI and linux-base-ABI, so the
+# packages of the same ABI it depends on are unpacked with it.
 KPKG=${LAB_KERNEL_PKG:-$(apt-cache depends linux-image-amd64 |
-                         awk '/Depends: linux-image-6\.1\.0-.*-amd64/ {print $2; exit}')}
-[[ -n $KPKG ]] || die "cannot find linux-image-6.1.0-*-amd64 via apt-cache depends linux-image-amd64 (run apt-get update?)"
+                         awk '/Depends: linux-image-[0-9][^ ]*-amd64$/ {print $2; exit}')}
+[[ -n $KPKG ]] || die "cannot find linux-image-<version>-amd64 via apt-cache depends linux-image-amd64 (run apt-get update?)"
+ABI=${KPKG#linux-image-}
+KPKGS=("$KPKG" $(apt-cache depends "$KPKG" |
+                 awk -v s="-$ABI" '$1 ~ /Depends:$/ && substr($2, length($2) - length(s) + 1) == s {print $2}' |
+                 sort -u))
+# the kernels of earlier builds
+for old in "$CACHE"/linux-*.deb; do
+    [[ -e $old ]] || continue
+    keep=0
+    for p in "${KPKGS[@]}"; do
+        [[ ${old##*/} == "$p"_* || ${old##*/} == "$p"-unsigned_* ]] && keep=1
+    done
+    ((keep)) || rm -f "$old"
+done
 KDIR=$CACHE/kernel
-if ! ls "$CACHE"/"$KPKG"_*.deb >/dev/null 2>&1; then
-    # apt-get download writes to the cwd; the _apt sandbox warning is harmless
-    (cd "$CACHE" && apt-get download "$KPKG") ||
-        (cd "$CACHE" && apt-get download "$KPKG-unsigned") ||
-        die "apt-get download $KPKG failed"
-fi
-DEB=$(ls "$CACHE"/"$KPKG"*_*.deb | head -1)
 rm -rf "$KDIR"
-dpkg -x "$DEB" "$KDIR" || die "dpkg -x $DEB failed"
+deb_of() { # the downloaded package $1
+    local f
+    for f in "$CACHE"/"$1"_*.deb "$CACHE"/"$1"-unsigned_*.deb; do
+        [[ -e $f ]] && { echo "$f"; return 0; }
+    done
+    return 1
+}
+for p in "${KPKGS[@]}"; do
+    if ! DEB=$(deb_of "$p"); then
+        # apt-get download writes to the cwd; the _apt sandbox warning is harmless
+        (cd "$CACHE" && apt-get download "$p") ||
+            (cd "$CACHE" && apt-get download "$p-unsigned") ||
+            die "apt-get download $p failed"
+        DEB=$(deb_of "$p") || die "apt-get download $p left no .deb in $CACHE"
+    fi
+    dpkg -x "$DEB" "$KDIR" || die "dpkg -x $DEB failed"
+done
+# Debian 12 ships the modules in lib/modules, 13 in usr/lib/modules; merge
+# /usr as installing it would, so that both and every depmod find them.
+[[ -e $KDIR/lib ]] || ln -s usr/lib "$KDIR/lib"
 KVER=$(ls "$KDIR/lib/modules" | head -1)
-[[ -n $KVER && -f $KDIR/boot/vmlinuz-$KVER ]] || die "no vmlinuz/modules in $DEB"
+# /boot on Debian 12 and 13, next to the modules in unstable
+KIMAGE=$KDIR/boot/vmlinuz-$KVER KCONFIG=$KDIR/boot/config-$KVER
+[[ -f $KIMAGE ]] || KIMAGE=$KDIR/lib/modules/$KVER/vmlinuz
+[[ -f $KCONFIG ]] || KCONFIG=$KDIR/lib/modules/$KVER/config
+[[ -n $KVER && -f $KIMAGE && -f $KCONFIG ]] || die "no vmlinuz/config/modules in ${KPKGS[*]}"
+# Debian 13 and unstable compress their kernel with zstd
+grep -q '^CONFIG_\(KERNEL\|MODULE_COMPRESS\)_ZSTD=y' "$KCONFIG" && ! command -v zstd >/dev/null &&
+    install_missing zstd
 # The package ships no modules.dep (postinst runs depmod); make one to
 # resolve dependencies, then again below for the copied subset.
 depmod -b "$KDIR" "$KVER" || die "depmod on $KDIR failed"
@@ -99,13 +161,23 @@ done
 MDST=$ROOT/lib/modules/$KVER
 mkdir -p "$MDST"
 cp "$KDIR/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$MDST/"
+# A module built in (virtio_pci on Debian 13) shows as "builtin NAME" and
+# needs no file.  Compressed modules (.ko.xz on Debian 13) are stored decompressed: the
+# guest's busybox may not read them, the kernel decompresses only when
+# asked to, and this way it is done once rather than at each TCG boot.
 for m in "${MODULES[@]}"; do
     modprobe -d "$KDIR" -S "$KVER" --show-depends "$m" ||
-        die "module $m (or a dependency) missing from $KPKG"
+        die "module $m (or a dependency) missing from ${KPKGS[*]}"
 done | awk '$1 == "insmod" {print $2}' | sort -u | while read -r ko; do
-    rel=${ko#"$KDIR"/lib/modules/"$KVER"/}
+    rel=${ko#*/modules/"$KVER"/}
     mkdir -p "$MDST/$(dirname "$rel")"
-    cp "$ko" "$MDST/$rel"
+    case $ko in
+    *.ko) cp "$ko" "$MDST/$rel" ;;
+    *.ko.xz) xz -dc "$ko" >"$MDST/${rel%.xz}" ;;
+    *.ko.zst) zstd -qdc "$ko" >"$MDST/${rel%.zst}" ;;
+    *.ko.gz) gzip -dc "$ko" >"$MDST/${rel%.gz}" ;;
+    *) die "module $ko: unknown compression" ;;
+    esac || die "staging $ko failed"
 done
 depmod -b "$ROOT" "$KVER" || die "depmod on staged root failed"
 
@@ -154,17 +226,37 @@ chmod 0755 "$ROOT/usr/bin/lab-bind"
 gzip -6 <"$CACHE/base.cpio.tmp" >"$CACHE/base.cpio.gz.tmp" || die "gzip failed"
 mv "$CACHE/base.cpio.tmp" "$CACHE/base.cpio"
 mv "$CACHE/base.cpio.gz.tmp" "$CACHE/base.cpio.gz"
-cp "$KDIR/boot/vmlinuz-$KVER" "$CACHE/vmlinuz"
-# bzImage = setup code + decompressor + an XZ stream holding the ELF vmlinux
-off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$CACHE/vmlinuz" | head -1 | cut -d: -f1)
-[[ -n $off ]] || die "no XZ stream in vmlinuz (kernel not XZ-compressed?)"
-# (not a pipe: xz stops reading at the stream's end and tail would die of SIGPIPE)
-xz -dc --single-stream <(tail -c +$((off + 1)) "$CACHE/vmlinuz") >"$CACHE/vmlinux.tmp" ||
-    die "decompressing vmlinuz failed"
-[[ $(head -c 4 "$CACHE/vmlinux.tmp") == $'\x7fELF' ]] || die "decompressed vmlinuz is not an ELF"
-grep -q '^CONFIG_PVH=y' "$KDIR/boot/config-$KVER" || die "kernel lacks CONFIG_PVH; cannot boot vmlinux"
-mv "$CACHE/vmlinux.tmp" "$CACHE/vmlinux"
+cp "$KIMAGE" "$CACHE/vmlinuz"
+# bzImage = setup code + decompressor + a compressed ELF vmlinux (XZ on
+# Debian 12, zstd on 13), the payload the boot header locates: setup_sects
+# at 0x1f1, payload_offset and payload_length at 0x248.  A compression not
+# handled here leaves no vmlinux, and the lab boots vmlinuz.
+rm -f "$CACHE/vmlinux"
+u() { od -An -t"u$2" -j "$1" -N "$2" "$CACHE/vmlinuz" | tr -d ' '; }
+sects=$(u $((0x1f1)) 1); ((sects)) || sects=4
+start=$(((sects + 1) * 512 + $(u $((0x248)) 4)))
+len=$(u $((0x24c)) 4)
+dd if="$CACHE/vmlinuz" of="$CACHE/payload.tmp" bs=64K iflag=skip_bytes,count_bytes \
+   skip="$start" count="$len" status=none || die "reading vmlinuz's payload failed"
+case $(od -An -tx1 -N6 "$CACHE/payload.tmp" | tr -d ' \n') in
+fd377a585a00) # (--single-stream: the kernel's build appends the size after the stream)
+    xz -dc --single-stream "$CACHE/payload.tmp" >"$CACHE/vmlinux.tmp" ;;
+28b52ffd*) # the same appended size is not a zstd frame
+    head -c $((len - 4)) "$CACHE/payload.tmp" | zstd -qdc >"$CACHE/vmlinux.tmp" ;;
+1f8b*) gzip -dc "$CACHE/payload.tmp" >"$CACHE/vmlinux.tmp" ;;
+*) echo "guest.sh: vmlinuz's compression is not handled here: the lab boots vmlinuz" >&2
+   : >"$CACHE/vmlinux.tmp" ;;
+esac || die "decompressing vmlinuz failed"
+rm -f "$CACHE/payload.tmp"
+if [[ -s $CACHE/vmlinux.tmp ]]; then
+    [[ $(head -c 4 "$CACHE/vmlinux.tmp") == $'\x7fELF' ]] || die "decompressed vmlinuz is not an ELF"
+    grep -q '^CONFIG_PVH=y' "$KCONFIG" || die "kernel lacks CONFIG_PVH; cannot boot vmlinux"
+    mv "$CACHE/vmlinux.tmp" "$CACHE/vmlinux"
+else
+    rm -f "$CACHE/vmlinux.tmp"
+fi
 echo "$KVER" >"$CACHE/kernel.version"
+echo "$KEY" >"$CACHE/guest.key"
 rm -rf "$ROOT" "$KDIR"
-echo "guest.sh: built $CACHE/vmlinux, vmlinuz ($KVER), base.cpio" \
+echo "guest.sh: built $CACHE/$([[ -e $CACHE/vmlinux ]] && echo "vmlinux, ")vmlinuz ($KVER), base.cpio" \
      "($(du -h "$CACHE/base.cpio" | cut -f1)), base.cpio.gz ($(du -h "$CACHE/base.cpio.gz" | cut -f1))"

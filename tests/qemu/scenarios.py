@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab_qemu import Guest, QMPError, build_guest  # noqa: E402
+from lab_qemu import Guest, QMPError, build_guest, virtio_status_answered  # noqa: E402
 from traffic import Traffic  # noqa: E402
 
 MAC = "52:54:00:12:34:56"
@@ -135,9 +135,23 @@ def wait_back_on(traffic, path, timeout, since=None):
     return None
 
 
-def driver_features(g):
+# None, or why QEMU cannot be asked for the driver features (main() sets it)
+NO_VIRTIO_STATUS = None
+
+
+def standby_kept(g, check, what):
+    """Whether QEMU's view of the driver features still has STANDBY (a
+    virtio PMD that writes them again without it loses the VF on
+    migration, DESIGN.md section 8), checked as what(features) says; None
+    where asking would kill QEMU."""
+    if NO_VIRTIO_STATUS:
+        print(f"  [{'dpdk' if g.dpdk else 'linux'}] skip {what(None)}: {NO_VIRTIO_STATUS}",
+              flush=True)
+        return None
     st = g.qmp.cmd("x-query-virtio-status", path="/machine/peripheral/net0/virtio-backend")
-    return st["guest-features"]
+    feats = st["guest-features"]
+    check(has_standby(feats), what(feats))
+    return has_standby(feats)
 
 
 def has_standby(features):
@@ -163,9 +177,9 @@ def boot_paired(lab, name, fig, check, explicit=False):
     check(back is not None, "traffic comes back on the VF after it is plugged")
     if back is not None:
         fig["plug -> traffic on the VF (s)"] = round(time.monotonic() - ev["host_time"], 2)
-    feats = driver_features(g)
-    fig["driver features keep STANDBY"] = has_standby(feats)
-    check(has_standby(feats), f"QEMU's driver features carry STANDBY: {json.dumps(feats)}")
+    kept = standby_kept(g, check, lambda f: "QEMU's driver features carry STANDBY" +
+                        (f": {json.dumps(f)}" if f else ""))
+    fig["driver features keep STANDBY"] = "not asked" if kept is None else kept
     return g
 
 
@@ -281,8 +295,7 @@ def migrate(lab, src, dst_name, fig, check, label, cancel=False):
     fig.update({f"{label}: sent": r["sent"], f"{label}: lost": r["lost"],
                 f"{label}: gap (ms)": r["max_gap_ms"]})
     if lab.kind == "dpdk":
-        feats = driver_features(dst)
-        check(has_standby(feats), f"{label}: STANDBY still negotiated on the destination")
+        standby_kept(dst, check, lambda f: f"{label}: STANDBY still negotiated on the destination")
     return dst
 
 
@@ -345,6 +358,8 @@ def main():
     a = ap.parse_args()
     scenarios = set(a.scenario or [1, 2, 3, 4, 5, 6])
     build_guest()
+    global NO_VIRTIO_STATUS
+    NO_VIRTIO_STATUS = virtio_status_answered()
     kinds = [a.only] if a.only else ["dpdk", "linux"]
     results = {k: run(k, os.path.abspath(a.pmd), a.out, scenarios) for k in kinds}
     names = []
