@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <pthread.h>
 
 #include <ethdev_driver.h>
@@ -138,6 +139,18 @@ template <FillStats fill> int stats_get_op(rte_eth_dev *dev, rte_eth_stats *stat
 	return ret;
 }
 #endif
+
+/* --- The EAL's multi-process thread, by the name the EAL gives it
+ * ("rte_mp_handle" before 23.11, "dpdk-mp-msg" from it on). A request it
+ * sends itself waits for a reply only it could read: 25.11's pdump makes
+ * a secondary's mp thread read the port's info. */
+inline bool on_mp_thread()
+{
+	char name[16] = ""; /* what pthread names hold */
+	if (pthread_getname_np(pthread_self(), name, sizeof(name)) != 0)
+		return false;
+	return strcmp(name, "dpdk-mp-msg") == 0 || strcmp(name, "rte_mp_handle") == 0;
+}
 
 /* --- net_bonding's devarg naming a sub-port: "slave" before 23.11,
  * "member" from it on. */

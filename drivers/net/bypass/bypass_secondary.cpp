@@ -16,7 +16,10 @@
  *   same address in both processes). The primary's handler runs on its mp
  *   thread and takes only report_lock and try-locks, never ctl_lock: a
  *   hot-plug the control path is doing, holding ctl_lock, waits for that
- *   thread to answer the secondaries.
+ *   thread to answer the secondaries. This process's own mp thread cannot
+ *   ask (the reply would wait for it): there the info is the last answer,
+ *   asked once at attach already (DPDK 25.11's pdump reads it there when
+ *   the primary forwards a capture to its secondaries).
  * The sub-ports are attached by their own drivers, after the bypass port
  * (the vdev bus probes in the primary's order); a sub-port whose driver
  * cannot attach in a secondary is not polled here.
@@ -24,8 +27,11 @@
  * that changes the port is the primary's (the application's): refused here
  * with -ENOTSUP by ethdev, for want of an op.
  */
+#include <array>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -141,9 +147,11 @@ struct ReplyFree {
 
 /* Secondary: asks the primary to run `op` into `size` bytes starting as
  * `in` (if any); on success copies them back into `out`. Returns the
- * primary's result. */
+ * primary's result; -EWOULDBLOCK on this process's mp thread. */
 int ask(Op op, uint16_t port, const char *vdev, const void *in, void *out, size_t size)
 {
+	if (compat::on_mp_thread())
+		return -EWOULDBLOCK;
 	SharedBuffer buf(rte_zmalloc("bypass_mp", size, 0));
 	if (!buf)
 		return -ENOMEM;
@@ -176,11 +184,26 @@ int ask(Op op, uint16_t port, const char *vdev, const void *in, void *out, size_
 	return result;
 }
 
+/* The last info the primary gave for each port of this process. */
+struct InfoCache {
+	std::mutex lock;
+	std::array<std::optional<rte_eth_dev_info>, RTE_MAX_ETHPORTS> info;
+};
+InfoCache info_cache;
+
 int info_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 {
-	const int ret = ask(Op::info, dev->data->port_id, nullptr, info, info, sizeof(*info));
+	const uint16_t port = dev->data->port_id;
+	int ret = ask(Op::info, port, nullptr, info, info, sizeof(*info));
 	/* Pointers are the primary's; ethdev sets its own after the op. */
 	info->switch_info.name = nullptr;
+	std::lock_guard<std::mutex> guard(info_cache.lock);
+	if (ret == 0) {
+		info_cache.info[port] = *info;
+	} else if (ret == -EWOULDBLOCK && info_cache.info[port]) {
+		*info = *info_cache.info[port];
+		ret = 0;
+	}
 	return ret;
 }
 
@@ -255,6 +278,9 @@ int attach(rte_vdev_device *vdev, const char *name)
 	dev->dev_ops = &secondary_ops;
 	dev->rx_pkt_burst = secondary_rx;
 	dev->tx_pkt_burst = secondary_tx;
+	/* What this process's mp thread answers with (see the top). */
+	rte_eth_dev_info info{};
+	info_get(dev, &info);
 	rte_eth_dev_probing_finish(dev);
 	BYPASS_LOG(INFO, "%s: port %u attached in a secondary process", name, dev->data->port_id);
 	return 0;
