@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs what net_bypass needs on Debian 12 or 13 (or testing/unstable),
-# idempotently: the packages, and, when the installed DPDK lacks them, a
-# DPDK source tree for the driver-SDK headers and the virtio PMD's private
-# headers. Prints the meson options the build needs on its last line (may
-# be empty).
+# idempotently: the packages, and a DPDK source tree of the installed
+# version's stable branch, for the driver-SDK headers no distribution
+# ships and the virtio PMD's private headers STANDBY needs. Prints the
+# meson options the build needs on its last line (may be empty).
 #
 # The source tree is the first of:
 #   $DPDK_SOURCE, a tree of the installed version's stable branch;
 #   Debian's source package of exactly the installed version (apt-get
 #     source, through a deb-src twin of the machine's own apt sources);
+#     an archive that cannot serve it is not asked again for a day;
 #   ~/.cache/dpdk-src/<version>/, a tree of the same stable branch
 #     (e.g. 24.11.6 for an installed 24.11.8): exported from DPDK's
 #     release tags where the archive serves no source packages.
-# Exits 3, saying what to set, when none of them can be had.
+# Without one, a DPDK that ships the SDK headers builds without STANDBY
+# (meson warns); otherwise this exits 3, saying what to set.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,7 +84,9 @@ same_branch() { # a DPDK tree of the installed version's stable branch
 # "deb" entries of sources.list. No mirror is named here.
 apt_source() {
 	local src=$deps/dpdk-src/dpdk-$upstream log=$deps/dpdk-src/apt-get-source.log
+	local refused=$deps/dpdk-src/no-apt-source-$deb_version
 	[ -n "$deb_version" ] || return 1
+	[ -f "$src/VERSION" ] || [ -z "$(find "$refused" -mmin -1440 2>/dev/null)" ] || return 1
 	if [ ! -f "$src/VERSION" ]; then
 		if ! apt-cache showsrc "dpdk=$deb_version" 2>/dev/null | grep -q "^Version: $deb_version"; then
 			local list=/etc/apt/sources.list.d/net-bypass-deb-src f
@@ -102,6 +106,7 @@ apt_source() {
 		mkdir -p "$deps/dpdk-src"
 		(cd "$deps/dpdk-src" && apt-get source -qq "dpdk=$deb_version") >"$log" 2>&1 || {
 			echo "setup: apt-get source dpdk=$deb_version failed: $(tail -n 1 "$log")" >&2
+			touch "$refused"
 			return 1
 		}
 	fi
@@ -136,6 +141,6 @@ elif has_sdk_headers; then
 else
 	echo "setup: no DPDK $branch source tree: Debian's source package cannot be had, and there is" \
 		"no ~/.cache/dpdk-src/$branch.N; set DPDK_SOURCE to a DPDK $branch source tree, or" \
-		"export one there (see \"Building\" in doc/guides/nics/net_bypass.rst)" >&2
+		"export one there (README, \"Other DPDK versions\")" >&2
 	exit 3
 fi
