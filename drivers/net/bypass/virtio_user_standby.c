@@ -10,7 +10,7 @@
  *
  * How: the bit is added where virtio_user hands the driver features to
  * the vhost-user device. The port's backend operations (dev->ops, a
- * per-device pointer to a constant table of the PMD's) are replaced by a
+ * per-device pointer to a table of the PMD's) are replaced by a
  * copy whose set_features adds STANDBY when the device offers it; every
  * later FEATURES_OK (re-configure, reconnect) then carries it, which
  * QEMU-style hosts require on migration. The device was negotiated at
@@ -22,9 +22,9 @@
  * those of the installed DPDK's stable branch (its source tree, given to
  * the build), and before anything is written the port's private data must
  * hold what they say, checked against the library itself at run time:
- * its port id where the port's is; a backend table that is constant data
- * of the library holding the port's dev_ops, every member NULL or its
- * code (pmd_object.c); and that table's get_features, which asks the
+ * its port id where the port's is; a backend table in the data of the
+ * library holding the port's dev_ops, every member NULL or its code
+ * (pmd_object.c); and that table's get_features, which asks the
  * device, must give the features the PMD kept of the device once the
  * ones it does not support are masked. Anything else is refused with one
  * log line naming the cause.
