@@ -19,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pdump.h>
+#include <rte_version.h>
 
 #include "common/backend.h"
 #include "common/eal.h"
@@ -217,8 +218,16 @@ TEST_F(MultiProcess, DumpcapCapturesOnTheBypassPortAcrossASwitch)
 	    r.output, m,
 	    std::regex("received/dropped on interface '" + name_ + "': ([0-9]+)/([0-9]+)")))
 	    << r.output;
-	EXPECT_GE(std::stoull(m[1]), captured);
-	EXPECT_LT(std::stoull(m[2]), std::stoull(m[1]) / 100) << "dropped";
+	const uint64_t received = std::stoull(m[1]);
+#if RTE_VERSION < RTE_VERSION_NUM(25, 11, 0, 0)
+	EXPECT_GE(received, captured);
+#else
+	/* Since 25.11 the primary forwards the enable to every secondary,
+	 * dumpcap included, after its own callbacks run; each secondary zeroes
+	 * the shared counters again, so what was counted before is lost. */
+	EXPECT_GT(received, 0u);
+#endif
+	EXPECT_LT(std::stoull(m[2]), received / 100) << "dropped";
 }
 
 /* The secondary's bursts poll the sub-ports through its own ethdev and
