@@ -169,8 +169,13 @@ TEST(Replay, AnItemTheNewVfCannotTakeIsSkippedAndTheRestApplied)
 		    0);
 	});
 	ASSERT_NE(vf, RTE_MAX_ETHPORTS);
-	EXPECT_NE(log.text().find("multicast list not supported, skipped"), std::string::npos)
+	EXPECT_NE(log.text().find("refused multicast list set (Operation not supported)"),
+		  std::string::npos)
 	    << log.text();
+	rte_pmd_bypass_refusals refused{};
+	ASSERT_EQ(rte_pmd_bypass_refusals_get(port, RTE_PMD_BYPASS_PATH_ACTIVE, &refused), 0);
+	EXPECT_EQ(refused.missing, static_cast<uint32_t>(RTE_PMD_BYPASS_FILTER_MC_LIST));
+	EXPECT_EQ(refused.last_error, -ENOTSUP);
 	uint16_t mtu = 0;
 	ASSERT_EQ(rte_eth_dev_get_mtu(vf, &mtu), 0);
 	EXPECT_EQ(mtu, 1400);

@@ -131,7 +131,9 @@ Faulty &of(rte_eth_dev *dev)
 
 /* Every op goes through here: counted, held while blocked, failed while
  * told to. */
-int gate(rte_eth_dev *dev, Op op)
+/* Counts a call of `op`, holds it while blocked, and fails it as told
+ * unless `refusable` is false. */
+int gate(rte_eth_dev *dev, Op op, bool refusable = true)
 {
 	Faulty &f = of(dev);
 	const size_t i = static_cast<size_t>(op);
@@ -140,7 +142,7 @@ int gate(rte_eth_dev *dev, Op op)
 	f.waiting[i] = true;
 	f.cv.wait(guard, [&] { return !f.blocking[i]; });
 	f.waiting[i] = false;
-	if (f.fail_times[i] == 0)
+	if (f.fail_times[i] == 0 || !refusable)
 		return 0;
 	if (f.fail_times[i] > 0)
 		f.fail_times[i]--;
@@ -311,14 +313,26 @@ int set_link_down(rte_eth_dev *dev)
 	return 0;
 }
 
-int promisc(rte_eth_dev *dev)
+/* As a VF its PF does not trust: it may refuse to enter promiscuous or
+ * all-multicast mode, never to leave it. */
+int promisc_on(rte_eth_dev *dev)
 {
 	return gate(dev, Op::promisc);
 }
 
-int allmulti(rte_eth_dev *dev)
+int promisc_off(rte_eth_dev *dev)
+{
+	return gate(dev, Op::promisc, false);
+}
+
+int allmulti_on(rte_eth_dev *dev)
 {
 	return gate(dev, Op::allmulti);
+}
+
+int allmulti_off(rte_eth_dev *dev)
+{
+	return gate(dev, Op::allmulti, false);
 }
 
 int mtu_set(rte_eth_dev *dev, uint16_t)
@@ -434,10 +448,10 @@ eth_dev_ops make_ops()
 	ops.link_update = link_update;
 	ops.dev_set_link_up = set_link_up;
 	ops.dev_set_link_down = set_link_down;
-	ops.promiscuous_enable = promisc;
-	ops.promiscuous_disable = promisc;
-	ops.allmulticast_enable = allmulti;
-	ops.allmulticast_disable = allmulti;
+	ops.promiscuous_enable = promisc_on;
+	ops.promiscuous_disable = promisc_off;
+	ops.allmulticast_enable = allmulti_on;
+	ops.allmulticast_disable = allmulti_off;
 	ops.mtu_set = mtu_set;
 	ops.mac_addr_set = mac_set;
 	ops.mac_addr_add = mac_add;

@@ -64,6 +64,23 @@ BYPASS_EXPORT int rte_pmd_bypass_giveup_get(uint16_t port_id, rte_pmd_bypass_pat
 	return g.error != 0 ? 1 : 0;
 }
 
+BYPASS_EXPORT int rte_pmd_bypass_refusals_get(uint16_t port_id, rte_pmd_bypass_path path,
+					      rte_pmd_bypass_refusals *refusals)
+{
+	bypass::BypassPort *bp = bypass_port(port_id);
+	if (bp == nullptr)
+		return -ENODEV;
+	if ((path != RTE_PMD_BYPASS_PATH_BACKUP && path != RTE_PMD_BYPASS_PATH_ACTIVE) ||
+	    refusals == nullptr)
+		return -EINVAL;
+	std::lock_guard<std::mutex> report(bp->report_lock);
+	const bypass::Refusals &r = bp->refusals[path];
+	refusals->missing = r.missing();
+	refusals->last_error = r.last_error;
+	refusals->count = bp->filters_refused[path].load();
+	return 0;
+}
+
 BYPASS_EXPORT const char *rte_pmd_bypass_reason_str(rte_pmd_bypass_reason reason)
 {
 	switch (reason) {

@@ -53,4 +53,32 @@ int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo, Record 
 	return ret;
 }
 
+/* Applies one item of rx filtering (bypass_filters.cpp) as Linux's
+ * net_failover does: the port's answer is the backup's, and the active
+ * sub-port's refusal is noted and keeps it in use. A backup that refuses
+ * fails the call before the active is asked. */
+template <typename Apply, typename Record>
+int mirror_filter(BypassPort &bp, const FilterItem &item, const char *what, Apply &&apply,
+		  Record &&record)
+{
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	SubPort &backup = bp.sub[PATH_BACKUP];
+	const int ret = call_configured(backup, apply);
+	if (ret != 0 && ret != -ENODEV) {
+		rte_log(ret == -ENOTSUP ? RTE_LOG_NOTICE : RTE_LOG_ERR, bypass::logtype,
+			"net_bypass: port %u: %s failed on the backup sub-port (port %u): %s\n",
+			bp.dev->data->port_id, what, backup.port.load(), rte_strerror(-ret));
+		return ret;
+	}
+	uint16_t active = RTE_MAX_ETHPORTS;
+	const int vf = call_configured(bp.sub[PATH_ACTIVE], [&](uint16_t port) {
+		active = port;
+		return apply(port);
+	});
+	if (active != RTE_MAX_ETHPORTS)
+		filter_answer(bp, PATH_ACTIVE, active, item, what, vf);
+	record(bp.journal);
+	return 0;
+}
+
 } // namespace bypass

@@ -150,30 +150,45 @@ int dev_close(rte_eth_dev *dev) noexcept
 	return 0;
 }
 
+/* Promiscuous and all-multicast mode, added MACs, the multicast list and
+ * VLAN filters: rx filtering, which the active sub-port may refuse and
+ * stay in use (bypass_filters.cpp). */
+int promiscuous_set(rte_eth_dev *dev, bool on) noexcept
+{
+	return mirror_filter(
+	    port_of(dev), FilterItem{RTE_PMD_BYPASS_FILTER_PROMISCUOUS},
+	    on ? "promiscuous enable" : "promiscuous disable",
+	    on ? rte_eth_promiscuous_enable : rte_eth_promiscuous_disable,
+	    [&](Journal &j) { j.record_promiscuous(on); });
+}
+
 int promiscuous_enable(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "promiscuous enable", rte_eth_promiscuous_enable,
-		      rte_eth_promiscuous_disable, [](Journal &j) { j.record_promiscuous(true); });
+	return promiscuous_set(dev, true);
 }
 
 int promiscuous_disable(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "promiscuous disable", rte_eth_promiscuous_disable,
-		      rte_eth_promiscuous_enable, [](Journal &j) { j.record_promiscuous(false); });
+	return promiscuous_set(dev, false);
+}
+
+int allmulticast_set(rte_eth_dev *dev, bool on) noexcept
+{
+	return mirror_filter(
+	    port_of(dev), FilterItem{RTE_PMD_BYPASS_FILTER_ALLMULTICAST},
+	    on ? "allmulticast enable" : "allmulticast disable",
+	    on ? rte_eth_allmulticast_enable : rte_eth_allmulticast_disable,
+	    [&](Journal &j) { j.record_allmulticast(on); });
 }
 
 int allmulticast_enable(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "allmulticast enable", rte_eth_allmulticast_enable,
-		      rte_eth_allmulticast_disable,
-		      [](Journal &j) { j.record_allmulticast(true); });
+	return allmulticast_set(dev, true);
 }
 
 int allmulticast_disable(rte_eth_dev *dev) noexcept
 {
-	return mirror(port_of(dev), "allmulticast disable", rte_eth_allmulticast_disable,
-		      rte_eth_allmulticast_enable,
-		      [](Journal &j) { j.record_allmulticast(false); });
+	return allmulticast_set(dev, false);
 }
 
 int mtu_set(rte_eth_dev *dev, uint16_t mtu) noexcept
@@ -207,40 +222,43 @@ int mac_addr_set(rte_eth_dev *dev, rte_ether_addr *mac) noexcept
 
 int mac_addr_add(rte_eth_dev *dev, rte_ether_addr *mac, uint32_t index, uint32_t vmdq) noexcept
 {
-	return mirror(
-	    port_of(dev), "MAC add",
+	FilterItem item{RTE_PMD_BYPASS_FILTER_MAC_ADDR};
+	item.mac = *mac;
+	return mirror_filter(
+	    port_of(dev), item, "MAC add",
 	    [&](uint16_t port) { return rte_eth_dev_mac_addr_add(port, mac, vmdq); },
-	    [&](uint16_t port) { rte_eth_dev_mac_addr_remove(port, mac); },
 	    [&](Journal &j) { j.record_mac(index, *mac); });
 }
 
 void mac_addr_remove(rte_eth_dev *dev, uint32_t index) noexcept
 {
 	/* ethdev clears the slot only after this returns. */
-	const rte_ether_addr mac = dev->data->mac_addrs[index];
-	mirror(
-	    port_of(dev), "MAC remove",
+	FilterItem item{RTE_PMD_BYPASS_FILTER_MAC_ADDR};
+	item.mac = dev->data->mac_addrs[index];
+	mirror_filter(
+	    port_of(dev), item, "MAC remove",
 	    [&](uint16_t port) {
-		    rte_ether_addr m = mac;
+		    rte_ether_addr m = item.mac;
 		    return rte_eth_dev_mac_addr_remove(port, &m);
 	    },
-	    [](uint16_t) {}, [&](Journal &j) { j.forget_mac(index); });
+	    [&](Journal &j) { j.forget_mac(index); });
 }
 
 int set_mc_addr_list(rte_eth_dev *dev, rte_ether_addr *list, uint32_t n) noexcept
 {
-	return mirror(
-	    port_of(dev), "multicast list set",
+	return mirror_filter(
+	    port_of(dev), FilterItem{RTE_PMD_BYPASS_FILTER_MC_LIST}, "multicast list set",
 	    [&](uint16_t port) { return rte_eth_dev_set_mc_addr_list(port, list, n); },
-	    [](uint16_t) {}, [&](Journal &j) { j.record_mc_list(list, n); });
+	    [&](Journal &j) { j.record_mc_list(list, n); });
 }
 
 int vlan_filter_set(rte_eth_dev *dev, uint16_t vlan, int on) noexcept
 {
-	return mirror(
-	    port_of(dev), "VLAN filter set",
+	FilterItem item{RTE_PMD_BYPASS_FILTER_VLAN};
+	item.vlan = vlan;
+	return mirror_filter(
+	    port_of(dev), item, on ? "VLAN filter add" : "VLAN filter remove",
 	    [&](uint16_t port) { return rte_eth_dev_vlan_filter(port, vlan, on); },
-	    [&](uint16_t port) { rte_eth_dev_vlan_filter(port, vlan, !on); },
 	    [&](Journal &j) { j.record_vlan_filter(vlan, on != 0); });
 }
 

@@ -178,6 +178,24 @@ struct GiveUp {
 	std::string reason;
 };
 
+/* One item of rx filtering (rte_pmd_bypass_filter) as a sub-port was
+ * asked to take it: the address or the VLAN for those kinds. */
+struct FilterItem {
+	rte_pmd_bypass_filter kind;
+	rte_ether_addr mac{};
+	uint16_t vlan = 0;
+};
+
+/* What the port in a slot runs without of the rx filtering it was asked
+ * to take (bypass_filters.cpp). Cleared when a new port fills the slot. */
+struct Refusals {
+	bool promiscuous = false, allmulticast = false, mc_list = false;
+	std::vector<rte_ether_addr> macs;
+	std::vector<uint16_t> vlans;
+	int last_error = 0; /* of the path, across its ports */
+	uint32_t missing() const;
+};
+
 /* Everything the driver knows about one sub-port slot. */
 struct SubPort {
 	/* The port in the slot, RTE_MAX_ETHPORTS if none: what every thread
@@ -241,6 +259,7 @@ struct BypassPort final : EventListener {
 	 * silently advertised. */
 	rte_eth_dev_info advertised{};
 	std::array<GiveUp, PATH_COUNT> giveup;
+	std::array<Refusals, PATH_COUNT> refusals;
 
 	/* Read anywhere. */
 	std::atomic<bool> forced_backup{false};
@@ -256,7 +275,7 @@ struct BypassPort final : EventListener {
 	std::atomic<uint64_t> last_reattach_us{0};
 	std::array<std::atomic<uint64_t>, PATH_COUNT> attaches{};
 	std::array<std::atomic<uint64_t>, PATH_COUNT> giveups{};
-	std::array<std::atomic<uint64_t>, PATH_COUNT> replay_skipped{};
+	std::array<std::atomic<uint64_t>, PATH_COUNT> filters_refused{};
 
 	/* Declared last: destroyed first, so no event or task can reach a
 	 * half-destroyed port. */
@@ -392,6 +411,18 @@ int rss_hash_conf_get(rte_eth_dev *dev, rte_eth_rss_conf *conf) noexcept;
 /* Applies the application's RETA or RSS hash to one sub-port. */
 int apply_reta(uint16_t port, const rte_eth_rss_reta_entry64 *conf, uint16_t app_size);
 int apply_rss_hash(uint16_t port, const rte_eth_rss_conf &conf);
+
+/* bypass_filters.cpp: the rx filtering a sub-port may refuse and stay in
+ * use (rte_pmd_bypass_filter). */
+/* A sub-port's answer `ret` to `item` (`what`, for the log): a refusal is
+ * logged in one line, counted and kept until the port takes the item; it
+ * never costs the port its place. Caller holds ctl_lock. */
+void filter_answer(BypassPort &bp, unsigned path, uint16_t port, const FilterItem &item,
+		   const char *what, int ret);
+/* A new port in slot `path`: nothing refused yet. report_lock not held. */
+void filters_forget(BypassPort &bp, unsigned path);
+/* The names of rte_pmd_bypass_filter bits, comma-separated ("" if none). */
+std::string filter_names(uint32_t bits);
 
 /* bypass_replay.cpp */
 /* Configures a sub-port with the bypass port's queue counts and `base`

@@ -4,15 +4,15 @@
  * configured, then gets everything from the journal, item by item, then is
  * started if the bypass port is. Only then does the fast path see it.
  *
- * What cannot be skipped: configure, queue setup, MTU and the default MAC
- * (without them a queue would be missing, frames the wrong size, or the
- * PF's anti-spoofing would drop what the VF sends). What may be skipped,
- * with a notice, when the port cannot do it at all (-ENOTSUP): extra MACs,
- * the multicast list, promiscuous and all-multicast mode, VLAN filters,
- * RSS key and RETA. A port that cannot take the configuration, or refuses
- * an item for good, is given up on with one log line and a reason
- * (rte_pmd_bypass_giveup_get(), xstats); one that is merely not ready
- * (-EAGAIN, -EBUSY, ...) is tried again a few times first.
+ * What cannot be skipped: configure, queue setup, MTU, the default MAC,
+ * and the RSS hash and RETA the application set (without them a queue
+ * would be missing, frames the wrong size, the PF's anti-spoofing would
+ * drop what the VF sends, or a flow would land on another queue on each
+ * path). A port that cannot take one of them is given up on with one log
+ * line and a reason (rte_pmd_bypass_giveup_get(), xstats); one that is
+ * merely not ready (-EAGAIN, -EBUSY, ...) is tried again a few times
+ * first. The rx filtering it refuses (bypass_filters.cpp) is noted and
+ * never stops it.
  */
 #include <cstring>
 
@@ -108,21 +108,12 @@ std::string incompatibility(const Journal &j, const rte_eth_dev_info &info)
 	return "";
 }
 
-/* Applies an item that may be skipped where the port cannot do it. */
+/* Applies an item of rx filtering, which the port may refuse. */
 template <typename Fn>
-bool optional_item(BypassPort &bp, unsigned path, uint16_t port, const char *what, Fn &&apply,
-		   Outcome &out)
+void filter_item(BypassPort &bp, unsigned path, uint16_t port, const FilterItem &item,
+		 const char *what, Fn &&apply)
 {
-	const int ret = apply();
-	if (ret == -ENOTSUP) {
-		BYPASS_LOG(NOTICE, "port %u: replay onto port %u: %s not supported, skipped",
-			   bp.dev->data->port_id, port, what);
-		bp.replay_skipped[path].fetch_add(1);
-		return true;
-	}
-	if (ret < 0)
-		out = failed(ret, what);
-	return ret >= 0;
+	filter_answer(bp, path, port, item, what, apply());
 }
 
 /* Everything of the journal but start; the call lock is held. */
@@ -170,51 +161,43 @@ Outcome replay(BypassPort &bp, unsigned path, uint16_t port)
 			return failed(ret, "default MAC " + mac_str(mac));
 	}
 
-	Outcome out;
 	for (size_t i = 1; i < macs.size(); i++) {
 		if (!macs[i])
 			continue;
-		rte_ether_addr mac = *macs[i];
-		if (!optional_item(
-			bp, path, port, "MAC address",
-			[&] { return rte_eth_dev_mac_addr_add(port, &mac, 0); }, out))
-			return out;
+		FilterItem item{RTE_PMD_BYPASS_FILTER_MAC_ADDR};
+		item.mac = *macs[i];
+		filter_item(bp, path, port, item, "MAC add", [&] {
+			rte_ether_addr mac = item.mac;
+			return rte_eth_dev_mac_addr_add(port, &mac, 0);
+		});
 	}
 	if (const auto &mc = j.mc_list()) {
 		std::vector<rte_ether_addr> list = *mc;
-		if (!optional_item(
-			bp, path, port, "multicast list",
-			[&] {
-				return rte_eth_dev_set_mc_addr_list(port, list.data(), list.size());
-			},
-			out))
-			return out;
+		filter_item(bp, path, port, FilterItem{RTE_PMD_BYPASS_FILTER_MC_LIST},
+			    "multicast list set", [&] {
+				    return rte_eth_dev_set_mc_addr_list(port, list.data(),
+									list.size());
+			    });
 	}
-	if (rte_eth_promiscuous_get(port) != static_cast<int>(j.promiscuous()) &&
-	    !optional_item(
-		bp, path, port, "promiscuous mode",
-		[&] {
-			return j.promiscuous() ? rte_eth_promiscuous_enable(port)
-					       : rte_eth_promiscuous_disable(port);
-		},
-		out))
-		return out;
-	if (rte_eth_allmulticast_get(port) != static_cast<int>(j.allmulticast()) &&
-	    !optional_item(
-		bp, path, port, "all-multicast mode",
-		[&] {
-			return j.allmulticast() ? rte_eth_allmulticast_enable(port)
-						: rte_eth_allmulticast_disable(port);
-		},
-		out))
-		return out;
+	if (rte_eth_promiscuous_get(port) != static_cast<int>(j.promiscuous()))
+		filter_item(bp, path, port, FilterItem{RTE_PMD_BYPASS_FILTER_PROMISCUOUS},
+			    j.promiscuous() ? "promiscuous enable" : "promiscuous disable", [&] {
+				    return j.promiscuous() ? rte_eth_promiscuous_enable(port)
+							   : rte_eth_promiscuous_disable(port);
+			    });
+	if (rte_eth_allmulticast_get(port) != static_cast<int>(j.allmulticast()))
+		filter_item(bp, path, port, FilterItem{RTE_PMD_BYPASS_FILTER_ALLMULTICAST},
+			    j.allmulticast() ? "allmulticast enable" : "allmulticast disable", [&] {
+				    return j.allmulticast() ? rte_eth_allmulticast_enable(port)
+							    : rte_eth_allmulticast_disable(port);
+			    });
 	if (!j.configured())
-		return out;
+		return Outcome{};
 	for (uint16_t vlan : j.vlans()) {
-		if (!optional_item(
-			bp, path, port, "VLAN filter",
-			[&] { return rte_eth_dev_vlan_filter(port, vlan, 1); }, out))
-			return out;
+		FilterItem item{RTE_PMD_BYPASS_FILTER_VLAN};
+		item.vlan = vlan;
+		filter_item(bp, path, port, item, "VLAN filter add",
+			    [&] { return rte_eth_dev_vlan_filter(port, vlan, 1); });
 	}
 	if (j.rss_hash_set()) {
 		rte_eth_rss_conf rss{};
@@ -222,16 +205,13 @@ Outcome replay(BypassPort &bp, unsigned path, uint16_t port)
 		rss.rss_key = key.empty() ? nullptr : key.data();
 		rss.rss_key_len = static_cast<uint8_t>(key.size());
 		rss.rss_hf = j.rss_hf();
-		if (!optional_item(
-			bp, path, port, "RSS hash", [&] { return apply_rss_hash(port, rss); }, out))
-			return out;
+		if ((ret = apply_rss_hash(port, rss)) < 0)
+			return failed(ret, "RSS hash");
 	}
 	if (j.reta_size() != 0 &&
-	    !optional_item(
-		bp, path, port, "RETA",
-		[&] { return apply_reta(port, j.reta().data(), j.reta_size()); }, out))
-		return out;
-	return out;
+	    (ret = apply_reta(port, j.reta().data(), j.reta_size())) < 0)
+		return failed(ret, "RETA");
+	return Outcome{};
 }
 
 void give_up(BypassPort &bp, unsigned path, uint16_t port, const Outcome &out)

@@ -50,7 +50,7 @@ struct PathEvent {
 constexpr PathEvent PATH_EVENTS[] = {
     {"management_attaches", &BypassPort::attaches},
     {"management_attach_giveups", &BypassPort::giveups},
-    {"management_replay_items_skipped", &BypassPort::replay_skipped},
+    {"management_filters_refused", &BypassPort::filters_refused},
 };
 
 struct PortCounter {

@@ -74,6 +74,7 @@ void fill_slot(BypassPort &bp, unsigned path, uint16_t port)
 	SubPort &sub = bp.sub[path];
 	sub.port.store(port);
 	set_state(bp, path, SubState::CLAIMED);
+	filters_forget(bp, path);
 }
 
 void empty_slot(BypassPort &bp, unsigned path)

@@ -5,8 +5,9 @@
  *
  *   /bypass/list          the bypass ports' ids
  *   /bypass/info,<port>   which path tx is on and why, each sub-port with
- *                         its state, switch and re-attach figures, and why
- *                         a port offered for a path was given up on
+ *                         its state, switch and re-attach figures, why a
+ *                         port offered for a path was given up on, and
+ *                         the rx filtering its sub-port runs without
  *
  * The handlers run on the telemetry thread. They read atomics, and take
  * report_lock (held by others for copies only) for the give-up reasons:
@@ -53,15 +54,18 @@ rte_tel_data *sub_port(BypassPort &bp, unsigned path)
 	compat::tel_dict_add_u64(s, "link_up", bp.sub[path].link_up.load() ? 1 : 0);
 	compat::tel_dict_add_u64(s, "attaches", bp.attaches[path].load());
 	compat::tel_dict_add_u64(s, "attach_giveups", bp.giveups[path].load());
-	compat::tel_dict_add_u64(s, "replay_items_skipped", bp.replay_skipped[path].load());
+	compat::tel_dict_add_u64(s, "filters_refused", bp.filters_refused[path].load());
 	std::string reason;
+	uint32_t missing;
 	{
 		std::lock_guard<std::mutex> report(bp.report_lock);
 		if (bp.giveup[path].error != 0)
 			reason = bp.giveup[path].reason;
+		missing = bp.refusals[path].missing();
 	}
 	if (!reason.empty())
 		rte_tel_data_add_dict_string(s, "given_up", reason.c_str());
+	rte_tel_data_add_dict_string(s, "filters_missing", filter_names(missing).c_str());
 	return s;
 }
 

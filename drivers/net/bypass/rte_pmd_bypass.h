@@ -68,6 +68,40 @@ int rte_pmd_bypass_force_backup(uint16_t port_id, int on);
 int rte_pmd_bypass_giveup_get(uint16_t port_id, enum rte_pmd_bypass_path path, char *reason,
 			      size_t size);
 
+/**
+ * The rx filtering a sub-port may refuse and still be used, as Linux's
+ * net_failover does with its slaves' rx mode: a VF whose PF does not trust
+ * it (iavf, SR-IOV in OpenStack and Kubernetes) refuses promiscuous and
+ * all-multicast mode, and takes a bounded number of MAC addresses and VLAN
+ * filters. It then carries the traffic addressed to the port's own MAC
+ * without what it refused. Bits of rte_pmd_bypass_refusals.missing.
+ */
+enum rte_pmd_bypass_filter {
+	RTE_PMD_BYPASS_FILTER_PROMISCUOUS = 1u << 0,  /**< promiscuous mode, on or off */
+	RTE_PMD_BYPASS_FILTER_ALLMULTICAST = 1u << 1, /**< all-multicast mode, on or off */
+	RTE_PMD_BYPASS_FILTER_MAC_ADDR = 1u << 2,     /**< an added MAC address */
+	RTE_PMD_BYPASS_FILTER_MC_LIST = 1u << 3,      /**< the multicast address list */
+	RTE_PMD_BYPASS_FILTER_VLAN = 1u << 4,	      /**< a VLAN filter, added or removed */
+};
+/** What the sub-ports of a path refused of the port's rx filtering. */
+struct rte_pmd_bypass_refusals {
+	/** rte_pmd_bypass_filter bits: what the sub-port now on the path
+	 * runs without, until it takes it (a later call the sub-port
+	 * accepts, or a new sub-port that takes it on attach). */
+	uint32_t missing;
+	/** Negative errno of the latest refusal on the path; 0 if none. */
+	int last_error;
+	/** Refusals on the path since the port was created. */
+	uint64_t count;
+};
+/**
+ * Reads what the sub-ports of a path refused of the port's rx filtering:
+ * settings the port kept although that sub-port did not take them.
+ * @return 0, -ENODEV if port_id is not a bypass port, -EINVAL for a bad
+ *   path or a NULL refusals.
+ */
+int rte_pmd_bypass_refusals_get(uint16_t port_id, enum rte_pmd_bypass_path path,
+				struct rte_pmd_bypass_refusals *refusals);
 /** A short text for a reason, for logs. */
 const char *rte_pmd_bypass_reason_str(enum rte_pmd_bypass_reason reason);
 
