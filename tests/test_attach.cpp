@@ -234,6 +234,16 @@ TEST_F(Attach, AVfThatFitsButCanDoLessLeavesTheAdvertisedCapabilitiesAlone)
 	EXPECT_EQ(now.max_tx_queues, info_before_.max_tx_queues);
 }
 
+TEST_F(Attach, AVfBusyForGoodIsGivenUpOnAfterAFewTries)
+{
+	start("", 1);
+	LogCapture log;
+	const uint16_t vf = offer_vf(failing("configure", EBUSY));
+	EXPECT_NE(given_up().find("configure"), std::string::npos);
+	EXPECT_LE(faulty::calls(vf, faulty::Op::configure), 5u) << "tried more than a few times";
+	expect_given_up_for_good(vf, faulty::Op::configure, log);
+}
+
 TEST_F(Attach, AVfNotReadyYetIsTriedAgainAndTaken)
 {
 	start("", 1);
