@@ -22,6 +22,23 @@ const char *removal_name(Removal why)
 		return "RMV interrupt";
 	case Removal::dev_remove:
 		return "device removal";
+	case Removal::recovery_failed:
+		return "recovery failure";
+	}
+	return "?";
+}
+
+const char *recovery_name(Recovery what)
+{
+	switch (what) {
+	case Recovery::reset:
+		return "reset";
+	case Recovery::recovering:
+		return "error recovery";
+	case Recovery::recovered:
+		return "recovery success";
+	case Recovery::failed:
+		return "recovery failure";
 	}
 	return "?";
 }
@@ -44,6 +61,18 @@ int on_eth_event(uint16_t port, rte_eth_event_type type, void *, void *) noexcep
 	case RTE_ETH_EVENT_INTR_LSC:
 		hub.port_link(port);
 		break;
+	case RTE_ETH_EVENT_INTR_RESET:
+		hub.port_recovery(port, Recovery::reset);
+		break;
+	case RTE_ETH_EVENT_ERR_RECOVERING:
+		hub.port_recovery(port, Recovery::recovering);
+		break;
+	case RTE_ETH_EVENT_RECOVERY_SUCCESS:
+		hub.port_recovery(port, Recovery::recovered);
+		break;
+	case RTE_ETH_EVENT_RECOVERY_FAILED:
+		hub.port_recovery(port, Recovery::failed);
+		break;
 	default:
 		break;
 	}
@@ -58,8 +87,10 @@ void on_dev_event(const char *device_name, rte_dev_event_type type, void *) noex
 		EventHub::instance().device_add(device_name);
 }
 
-constexpr rte_eth_event_type ETH_EVENTS[] = {RTE_ETH_EVENT_NEW, RTE_ETH_EVENT_INTR_RMV,
-					     RTE_ETH_EVENT_DESTROY, RTE_ETH_EVENT_INTR_LSC};
+constexpr rte_eth_event_type ETH_EVENTS[] = {
+    RTE_ETH_EVENT_NEW,		   RTE_ETH_EVENT_INTR_RMV,	   RTE_ETH_EVENT_DESTROY,
+    RTE_ETH_EVENT_INTR_LSC,	   RTE_ETH_EVENT_INTR_RESET,	   RTE_ETH_EVENT_ERR_RECOVERING,
+    RTE_ETH_EVENT_RECOVERY_SUCCESS, RTE_ETH_EVENT_RECOVERY_FAILED};
 
 } // namespace
 
@@ -192,6 +223,11 @@ void EventHub::port_destroyed(uint16_t port)
 void EventHub::port_link(uint16_t port)
 {
 	dispatch([&](EventListener &l) { l.on_port_link(port); });
+}
+
+void EventHub::port_recovery(uint16_t port, Recovery what)
+{
+	dispatch([&](EventListener &l) { l.on_port_recovery(port, what); });
 }
 
 void EventHub::device_removal(const char *device_name)

@@ -19,9 +19,23 @@ namespace bypass {
 enum class Removal {
 	intr_rmv,   /* RTE_ETH_EVENT_INTR_RMV */
 	dev_remove, /* RTE_DEV_EVENT_REMOVE */
+	recovery_failed, /* RTE_ETH_EVENT_RECOVERY_FAILED: the port is dead */
 };
 
 const char *removal_name(Removal why);
+
+/* A port that lost its state and must be set up again, or is being
+ * recovered by its PMD: it stays, but is unusable meanwhile. */
+enum class Recovery {
+	reset,	    /* RTE_ETH_EVENT_INTR_RESET: the PF reset the VF, or changed
+		     * its MAC, VLAN or trust; rte_eth_dev_reset() is due */
+	recovering, /* RTE_ETH_EVENT_ERR_RECOVERING: the PMD recovers by
+		     * itself; no control call until it is done */
+	recovered,  /* RTE_ETH_EVENT_RECOVERY_SUCCESS */
+	failed,	    /* RTE_ETH_EVENT_RECOVERY_FAILED: the port is dead */
+};
+
+const char *recovery_name(Recovery what);
 
 /* What a failover driver registers with the framework, as in Linux's
  * failover_ops: the framework decides when, the driver decides what.
@@ -46,9 +60,13 @@ public:
 	virtual void on_port_destroyed(uint16_t port) = 0;
 	/* RTE_ETH_EVENT_INTR_LSC. Must not block. */
 	virtual void on_port_link(uint16_t port) = 0;
+	/* A reset or recovery event, raised by the PMD on its interrupt or
+	 * recovery thread. Must not block. Optional. */
+	virtual void on_port_recovery(uint16_t /* port */, Recovery /* what */) {}
 };
 
-/* Turns ethdev events (NEW, DESTROY, INTR_RMV, INTR_LSC, for every port)
+/* Turns ethdev events (NEW, DESTROY, INTR_RMV, INTR_LSC, INTR_RESET and
+ * the recovery events, for every port)
  * and EAL device events (ADD, REMOVE) into calls on the registered
  * listeners. A device the EAL hot-plug monitor reports as added is probed
  * on the hot-plug thread (hotplug_worker.h), if the application's allow and
@@ -81,6 +99,7 @@ public:
 	void removal_request(uint16_t port, Removal why);
 	void port_destroyed(uint16_t port);
 	void port_link(uint16_t port);
+	void port_recovery(uint16_t port, Recovery what);
 	void device_removal(const char *device_name);
 	void device_add(const char *device_name);
 

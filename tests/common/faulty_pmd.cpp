@@ -54,7 +54,8 @@ struct Config {
 };
 
 const char *const OP_NAMES[] = {"configure", "rxq",	"txq",	    "start", "stop", "mtu",  "mac",
-				"mac_add",   "promisc", "allmulti", "mc",    "vlan", "reta", "rss"};
+				"mac_add",   "promisc", "allmulti", "mc",    "vlan", "reta", "rss",
+				"reset"};
 static_assert(RTE_DIM(OP_NAMES) == static_cast<size_t>(Op::count), "a name for every op");
 
 bool parse_op(const std::string &name, Op &op)
@@ -232,6 +233,18 @@ int dev_stop(rte_eth_dev *dev)
 	dev->data->dev_started = 0;
 	set_link(dev);
 	return 0;
+}
+
+/* As a VF's reset: its counters start again from zero (ethdev stopped
+ * it first). */
+int dev_reset(rte_eth_dev *dev)
+{
+	const int ret = gate(dev, Op::reset);
+	if (ret == 0) {
+		of(dev).ipackets = 0;
+		of(dev).opackets = 0;
+	}
+	return ret;
 }
 
 void free_ring(rte_ring *r)
@@ -439,6 +452,7 @@ eth_dev_ops make_ops()
 	ops.dev_configure = dev_configure;
 	ops.dev_start = dev_start;
 	ops.dev_stop = dev_stop;
+	ops.dev_reset = dev_reset;
 	ops.dev_close = dev_close;
 	ops.dev_infos_get = infos_get;
 	ops.rx_queue_setup = rx_queue_setup;

@@ -22,7 +22,7 @@ namespace bypass_test {
  * software, as virtio's does) probe_delay_ms=<n> (time between NEW and
  * the end of its probe) fail=<op>:<errno>[:<times>] (op as in OP_NAMES:
  * configure rxq txq start stop mtu mac mac_add promisc allmulti mc vlan
- * reta rss; failing from the first call, every call without <times>;
+ * reta rss reset; failing from the first call, every call without <times>;
  * promisc and allmulti refuse to enter the mode only, as an untrusted VF)
  * block=<op> (held from the first call until unblock()) keep=<n> (at most
  * n transmitted mbufs kept for transmitted(), 4096 by default; the others
@@ -68,6 +68,7 @@ enum class Op {
 	vlan_filter,
 	reta_update,
 	rss_hash_update,
+	reset,
 	count,
 };
 

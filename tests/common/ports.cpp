@@ -175,7 +175,12 @@ rte_pmd_bypass_state bypass_state(uint16_t port)
 
 void raise_rmv(uint16_t port)
 {
-	rte_eth_dev_callback_process(&rte_eth_devices[port], RTE_ETH_EVENT_INTR_RMV, nullptr);
+	raise_event(port, RTE_ETH_EVENT_INTR_RMV);
+}
+
+void raise_event(uint16_t port, rte_eth_event_type type)
+{
+	rte_eth_dev_callback_process(&rte_eth_devices[port], type, nullptr);
 }
 
 } // namespace bypass_test

@@ -112,5 +112,7 @@ rte_pmd_bypass_state bypass_state(uint16_t port);
 
 /* What a PMD does when its device is about to be unplugged. */
 void raise_rmv(uint16_t port);
+/* Raises `type` on `port` as its PMD would, on this thread. */
+void raise_event(uint16_t port, rte_eth_event_type type);
 
 } // namespace bypass_test

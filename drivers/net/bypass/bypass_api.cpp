@@ -102,6 +102,8 @@ BYPASS_EXPORT const char *rte_pmd_bypass_reason_str(rte_pmd_bypass_reason reason
 		return "no sub-port can transmit";
 	case RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE:
 		return "active sub-port given up on";
+	case RTE_PMD_BYPASS_REASON_ACTIVE_RESETTING:
+		return "active sub-port being reset";
 	}
 	return "unknown";
 }

@@ -34,6 +34,8 @@ rte_pmd_bypass_reason why_not_active(const BypassPort &bp)
 		return RTE_PMD_BYPASS_REASON_REMOVING;
 	case SubState::GIVEN_UP:
 		return RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE;
+	case SubState::RESETTING:
+		return RTE_PMD_BYPASS_REASON_ACTIVE_RESETTING;
 	default:
 		return RTE_PMD_BYPASS_REASON_NO_ACTIVE;
 	}

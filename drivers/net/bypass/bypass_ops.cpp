@@ -291,6 +291,7 @@ eth_dev_ops make_ops()
 	ops.dev_configure = dev_configure;
 	ops.dev_start = dev_start;
 	ops.dev_stop = dev_stop;
+	ops.dev_reset = dev_reset;
 	ops.dev_set_link_up = set_link_up;
 	ops.dev_set_link_down = set_link_down;
 	ops.dev_close = dev_close;

@@ -151,6 +151,8 @@ struct QueueTable {
  *   EMPTY --claim--> CLAIMED --replayed--> READY --started--> STARTED
  *                       |                    ^                  |
  *                       +--cannot be used--> GIVEN_UP   READY <-+ (stopped)
+ *   CLAIMED, READY, STARTED --reset or recovery event--> RESETTING
+ *   RESETTING --reset (or recovered) and stopped--> CLAIMED (replayed again)
  *   any but EMPTY --removal request--> LEAVING --released--> EMPTY
  *   any but EMPTY --destroyed by someone else--> EMPTY
  *
@@ -164,6 +166,8 @@ enum class SubState : uint8_t {
 	STARTED,  /* started and bound: rx polls it, tx may use it */
 	GIVEN_UP, /* owned but unusable (see SubPort::giveup) until removed */
 	LEAVING,  /* asked to go: no tx, no settings; being released */
+	RESETTING, /* reset or recovering (bypass_reset.cpp): off the fast
+		    * path, no settings; replayed again once it is back */
 };
 
 /* The bypass port of a port id, or nullptr (bypass_api.cpp). */
@@ -276,6 +280,7 @@ struct BypassPort final : EventListener {
 	std::array<std::atomic<uint64_t>, PATH_COUNT> attaches{};
 	std::array<std::atomic<uint64_t>, PATH_COUNT> giveups{};
 	std::array<std::atomic<uint64_t>, PATH_COUNT> filters_refused{};
+	std::array<std::atomic<uint64_t>, PATH_COUNT> resets{};
 
 	/* Declared last: destroyed first, so no event or task can reach a
 	 * half-destroyed port. */
@@ -286,6 +291,7 @@ struct BypassPort final : EventListener {
 	void on_removal_request(uint16_t port, Removal why) override;
 	void on_port_destroyed(uint16_t port) override;
 	void on_port_link(uint16_t port) override;
+	void on_port_recovery(uint16_t port, Recovery what) override;
 };
 
 inline BypassPort &port_of(rte_eth_dev *dev)
@@ -329,6 +335,9 @@ bool detach_slot(BypassPort &bp, unsigned path, uint16_t port, bool readable,
 /* detach_slot() for whatever the slot holds; returns the port, for the
  * caller to close. ctl_lock held, the bypass port stopped. */
 uint16_t take_out(BypassPort &bp, unsigned path);
+/* Marks a sub-port RESETTING and takes it off the fast path without
+ * waiting for the bursts (an event handler cannot wait). fp_lock held. */
+void suspend_locked(BypassPort &bp, unsigned path);
 /* Whether settings go to the sub-port (READY, STARTED). */
 bool takes_settings(const SubPort &sub);
 /* Runs fn(port) with the slot's call lock held if the slot still holds a
@@ -431,8 +440,13 @@ int configure_sub(BypassPort &bp, uint16_t port, uint16_t nb_rx, uint16_t nb_tx,
 		  const rte_eth_conf &base);
 /* Posts the attach of the port claimed for slot `path`. */
 void post_attach(BypassPort &bp, unsigned path, uint16_t port);
+/* Attaches it now, on this thread; ctl_lock held. */
+void attach_now_locked(BypassPort &bp, unsigned path, uint16_t port);
 /* A port given up on may take a new configuration: attach it again. */
 void retry_given_up(BypassPort &bp, unsigned path);
+
+/* bypass_reset.cpp */
+int dev_reset(rte_eth_dev *dev) noexcept;
 
 /* bypass_hotplug.cpp */
 /* After a slot emptied: take what is waiting for it, probe its devargs

@@ -220,6 +220,8 @@ void give_up(BypassPort &bp, unsigned path, uint16_t port, const Outcome &out)
 		   bp.dev->data->port_id, port, path_name(path), out.what.c_str());
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		if (bp.sub[path].state.load() != SubState::CLAIMED)
+			return; /* reset or asked to go meanwhile: its task follows */
 		set_state(bp, path, SubState::GIVEN_UP);
 		tx_path_refresh_locked(bp);
 	}
@@ -228,9 +230,11 @@ void give_up(BypassPort &bp, unsigned path, uint16_t port, const Outcome &out)
 	bp.giveup[path] = GiveUp{out.error, out.what};
 }
 
-void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
+void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0);
+
+/* ctl_lock held. */
+void attach_locked(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
 {
-	std::lock_guard<std::mutex> lock(bp.ctl_lock);
 	SubPort &sub = bp.sub[path];
 	if (sub.port.load() != port || sub.state.load() != SubState::CLAIMED)
 		return; /* it went away meanwhile */
@@ -252,6 +256,8 @@ void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
 			counters_join(bp, path, now);
 			sub.kind = rte_eth_devices[port].dev_ops;
 			std::lock_guard<std::mutex> fp(bp.fp_lock);
+			if (sub.state.load() != SubState::CLAIMED)
+				return; /* reset or asked to go meanwhile: its task follows */
 			set_state(bp, path, SubState::READY);
 		}
 	}
@@ -291,6 +297,12 @@ void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
 	link_refresh(bp);
 }
 
+void attach_task(BypassPort &bp, unsigned path, uint16_t port, uint64_t t0)
+{
+	std::lock_guard<std::mutex> lock(bp.ctl_lock);
+	attach_locked(bp, path, port, t0);
+}
+
 } // namespace
 
 int configure_sub(BypassPort &bp, uint16_t port, uint16_t nb_rx, uint16_t nb_tx,
@@ -313,6 +325,11 @@ void post_attach(BypassPort &bp, unsigned path, uint16_t port)
 {
 	const uint64_t t0 = rte_get_tsc_cycles();
 	bp.ctl.post([&bp, path, port, t0] { attach_task(bp, path, port, t0); });
+}
+
+void attach_now_locked(BypassPort &bp, unsigned path, uint16_t port)
+{
+	attach_locked(bp, path, port, rte_get_tsc_cycles());
 }
 
 void retry_given_up(BypassPort &bp, unsigned path)

@@ -51,6 +51,7 @@ constexpr PathEvent PATH_EVENTS[] = {
     {"management_attaches", &BypassPort::attaches},
     {"management_attach_giveups", &BypassPort::giveups},
     {"management_filters_refused", &BypassPort::filters_refused},
+    {"management_resets", &BypassPort::resets},
 };
 
 struct PortCounter {

@@ -25,6 +25,8 @@ const char *state_name(SubState s)
 		return "given up";
 	case SubState::LEAVING:
 		return "leaving";
+	case SubState::RESETTING:
+		return "resetting";
 	}
 	return "?";
 }
@@ -37,8 +39,9 @@ bool allowed(SubState from, SubState to)
 	switch (to) {
 	case S::EMPTY:
 		return from != S::EMPTY;
-	case S::CLAIMED: /* attached again: a reconfigure let a given-up port try again */
-		return from == S::EMPTY || from == S::GIVEN_UP;
+	case S::CLAIMED: /* attached again: a reconfigure let a given-up port try
+			  * again, or a reset port is set up anew */
+		return from == S::EMPTY || from == S::GIVEN_UP || from == S::RESETTING;
 	case S::READY:
 		return from == S::CLAIMED || from == S::STARTED;
 	case S::STARTED:
@@ -47,6 +50,8 @@ bool allowed(SubState from, SubState to)
 		return from == S::CLAIMED;
 	case S::LEAVING:
 		return from != S::EMPTY && from != S::LEAVING;
+	case S::RESETTING:
+		return from == S::CLAIMED || from == S::READY || from == S::STARTED;
 	}
 	return false;
 }
@@ -104,6 +109,13 @@ void rx_path_set(BypassPort &bp, unsigned path, bool on)
 
 } // namespace
 
+void suspend_locked(BypassPort &bp, unsigned path)
+{
+	set_state(bp, path, SubState::RESETTING);
+	rx_path_set(bp, path, false);
+	tx_path_refresh_locked(bp);
+}
+
 int start_sub(BypassPort &bp, unsigned path)
 {
 	SubPort &sub = bp.sub[path];
@@ -119,6 +131,8 @@ int start_sub(BypassPort &bp, unsigned path)
 		BYPASS_LOG(WARNING, "port %u: cannot set the link of sub-port %u down: %s",
 			   bp.dev->data->port_id, port, rte_strerror(-ret));
 	std::lock_guard<std::mutex> fp(bp.fp_lock);
+	if (sub.state.load() != SubState::READY)
+		return -EAGAIN; /* an event took it meanwhile: its task follows */
 	queues_bind(bp, path, port);
 	set_state(bp, path, SubState::STARTED);
 	rx_path_set(bp, path, true);
@@ -132,9 +146,9 @@ void stop_sub(BypassPort &bp, unsigned path, std::chrono::milliseconds bound)
 	{
 		std::lock_guard<std::mutex> call(sub.call);
 		port = sub.port.load();
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		if (port == RTE_MAX_ETHPORTS || sub.state.load() != SubState::STARTED)
 			return;
-		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		rx_path_set(bp, path, false);
 		set_state(bp, path, SubState::READY);
 		tx_path_refresh_locked(bp);

@@ -55,6 +55,7 @@ rte_tel_data *sub_port(BypassPort &bp, unsigned path)
 	compat::tel_dict_add_u64(s, "attaches", bp.attaches[path].load());
 	compat::tel_dict_add_u64(s, "attach_giveups", bp.giveups[path].load());
 	compat::tel_dict_add_u64(s, "filters_refused", bp.filters_refused[path].load());
+	compat::tel_dict_add_u64(s, "resets", bp.resets[path].load());
 	std::string reason;
 	uint32_t missing;
 	{

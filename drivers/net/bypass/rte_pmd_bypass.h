@@ -26,6 +26,8 @@ enum rte_pmd_bypass_reason {
 	RTE_PMD_BYPASS_REASON_NO_BACKUP = 6,	   /**< active, link down or held: no backup left */
 	RTE_PMD_BYPASS_REASON_NO_PATH = 7,	   /**< neither sub-port can transmit */
 	RTE_PMD_BYPASS_REASON_ACTIVE_UNUSABLE = 8, /**< backup: the active was given up on */
+	RTE_PMD_BYPASS_REASON_ACTIVE_RESETTING = 9, /**< backup: the active is being reset or
+						     *   recovers from an error */
 };
 
 /** The two paths of a bypass port. */
