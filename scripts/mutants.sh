@@ -5,9 +5,10 @@
 # fail. "Env:" lines (VAR=value, one each) are set for that test. Runs on a
 # clean copy of the committed HEAD with a release build of its own, so the
 # working tree is never touched; a few minutes for the build, then each
-# test once, stopped after 120 s (a hang is a failure too).
+# test REPEAT times (1), each stopped after 120 s (a hang is a failure too):
+# a mutant counts as caught only if every run caught it.
 # Not part of the test command: run it after changing a test or its fix.
-# Usage: [KEEP=1] scripts/mutants.sh [tests/mutants/NN-name.patch ...]
+# Usage: [KEEP=1] [REPEAT=n] scripts/mutants.sh [tests/mutants/NN-name.patch ...]
 # (KEEP=1 leaves the copy, its build and the logs in /tmp to look at.)
 set -euo pipefail
 
@@ -31,6 +32,7 @@ git -C "$top" worktree add --detach "$src" HEAD >/dev/null
 echo "mutants: building HEAD $(git -C "$src" rev-parse --short HEAD) in $src/build"
 BUILD=$src/build "$src/scripts/build.sh"
 
+repeat=${REPEAT:-1}
 caught=0
 bad=()
 for p in "${patches[@]}"; do
@@ -46,18 +48,30 @@ for p in "${patches[@]}"; do
 		cat "$log.build"
 		echo "mutants: $name: does not build"
 		bad+=("$name (does not build)")
-	elif (
-		cd "$src/build"
-		while IFS= read -r assignment; do export "${assignment?}"; done < <(sed -n 's/^Env: //p' "$p")
-		# shellcheck disable=SC2086 # the test command is words
-		timeout 120 $test
-	) >"$log" 2>&1; then
-		cat "$log"
-		echo "mutants: $name: SURVIVED: $test passed with the bug in"
-		bad+=("$name (survived)")
 	else
-		caught=$((caught + 1))
-		echo "mutants: $name: caught ($(sed -n 's/^Mutant: //p' "$p"))"
+		# Each run must catch it: a guard that catches a race by chance
+		# shows up as "caught k of REPEAT".
+		runs=0
+		for ((r = 1; r <= repeat; r++)); do
+			if (
+				cd "$src/build"
+				while IFS= read -r assignment; do export "${assignment?}"; done < <(sed -n 's/^Env: //p' "$p")
+				# shellcheck disable=SC2086 # the test command is words
+				timeout 120 $test
+			) >"$log" 2>&1; then
+				cat "$log"
+				echo "mutants: $name: run $r: $test passed with the bug in"
+			else
+				runs=$((runs + 1))
+			fi
+		done
+		if [ "$runs" -eq "$repeat" ]; then
+			caught=$((caught + 1))
+			echo "mutants: $name: caught $runs of $repeat ($(sed -n 's/^Mutant: //p' "$p"))"
+		else
+			echo "mutants: $name: SURVIVED $((repeat - runs)) of $repeat runs"
+			bad+=("$name (survived $((repeat - runs)) of $repeat)")
+		fi
 	fi
 	git -C "$src" apply -R "$p"
 done

@@ -211,6 +211,46 @@ protected:
 	bool held_ = false;
 };
 
+/* The race DESTROY's wait is for, made to happen: an lcore is held inside
+ * the VF's rx burst while the VF's driver removes it, raising DESTROY
+ * before it frees its queues. The removal must not get past DESTROY until
+ * the burst is out; net_faulty counts a device freed under a held burst. */
+TEST_F(ControlPath, DestroyWaitsForABurstHeldInsideTheVf)
+{
+	start();
+	struct Poller {
+		uint16_t port;
+		std::atomic<bool> stop{false};
+	} poller{port()};
+	const uint16_t vf = vf_->port_id();
+	faulty::hold_rx(vf, true);
+	ASSERT_EQ(rte_eal_remote_launch(
+		      [](void *arg) {
+			      auto *p = static_cast<Poller *>(arg);
+			      rte_mbuf *pkts[32];
+			      while (!p->stop.load())
+				      rte_pktmbuf_free_bulk(pkts,
+							    rte_eth_rx_burst(p->port, 0, pkts, 32));
+			      return 0;
+		      },
+		      &poller, rte_get_next_lcore(-1, 1, 0)),
+		  0);
+	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf); }));
+	const unsigned freed_before = faulty::closed_mid_burst();
+	const std::string name = vf_->name();
+	vf_->forget();
+	std::thread removal([&] { rte_vdev_uninit(name.c_str()); });
+	/* Long enough for a removal that does not wait to free the VF. */
+	wait_until([&] { return faulty::closed_mid_burst() != freed_before; }, 1000ms);
+	faulty::hold_rx(vf, false);
+	removal.join();
+	EXPECT_EQ(faulty::closed_mid_burst(), freed_before)
+	    << "the VF was freed while an lcore was inside its burst";
+	EXPECT_EQ(bypass_state(port()).active_port, RTE_MAX_ETHPORTS);
+	poller.stop = true;
+	rte_eal_mp_wait_lcore();
+}
+
 TEST_F(HeldRelease, AVfThatAppearsWhileTheLastIsReleasedIsTakenOnceItIsGone)
 {
 	std::this_thread::sleep_for(50ms);

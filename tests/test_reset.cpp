@@ -36,6 +36,8 @@ protected:
 	}
 	void TearDown() override
 	{
+		if (vf_ && !vf_->forgotten())
+			faulty::unblock(vf_->port_id(), faulty::Op::reset);
 		traffic_stop();
 		FaultyPair::TearDown();
 	}
@@ -62,13 +64,17 @@ protected:
 		if (sender_.joinable())
 			sender_.join();
 	}
-	/* The port's tx count, checked against the last one read. */
+	/* The port's tx count and the VF path's, each checked against the
+	 * last one read: the backup's gains must not hide a loss of the VF's. */
 	uint64_t opackets()
 	{
 		rte_eth_stats s{};
 		EXPECT_EQ(rte_eth_stats_get(port(), &s), 0);
 		EXPECT_GE(s.opackets, last_opackets_) << "the port's tx count went backwards";
 		last_opackets_ = s.opackets;
+		const uint64_t active = bypass_->xstat("active_tx_good_packets");
+		EXPECT_GE(active, last_active_) << "the VF path's tx count went backwards";
+		last_active_ = active;
 		return s.opackets;
 	}
 	/* Waits, reading the counters all along, until `cond`. */
@@ -101,6 +107,7 @@ protected:
 	std::atomic<bool> sending_{false};
 	std::thread sender_;
 	uint64_t last_opackets_ = 0;
+	uint64_t last_active_ = 0;
 };
 
 TEST_F(Reset, AVfThatResetsIsResetAndSetUpAgainAndTakesTxBack)
@@ -109,13 +116,16 @@ TEST_F(Reset, AVfThatResetsIsResetAndSetUpAgainAndTakesTxBack)
 	traffic_start();
 	ASSERT_TRUE(watch_until([&] { return vf_tx(vf) > 0; }));
 	const unsigned configures = faulty::calls(vf, faulty::Op::configure);
+	/* Held inside its reset, so that what the event did is seen before
+	 * the control thread undoes it. */
+	faulty::block(vf, faulty::Op::reset);
 	raise_event(vf, RTE_ETH_EVENT_INTR_RESET);
-	/* At once, on the raising thread. */
+	EXPECT_TRUE(watch_until([&] { return faulty::blocked(vf, faulty::Op::reset); }))
+	    << "rte_eth_dev_reset() was not called on the VF";
 	const auto s = bypass_state(port());
 	EXPECT_FALSE(s.on_active);
 	EXPECT_EQ(s.reason, RTE_PMD_BYPASS_REASON_ACTIVE_RESETTING);
-	EXPECT_TRUE(watch_until([&] { return faulty::calls(vf, faulty::Op::reset) == 1; }))
-	    << "rte_eth_dev_reset() was not called on the VF";
+	faulty::unblock(vf, faulty::Op::reset);
 	EXPECT_TRUE(watch_until([&] { return on_vf(vf); })) << "tx did not come back";
 	EXPECT_EQ(faulty::calls(vf, faulty::Op::configure), configures + 1)
 	    << "the VF was not configured again";
@@ -125,6 +135,20 @@ TEST_F(Reset, AVfThatResetsIsResetAndSetUpAgainAndTakesTxBack)
 	opackets();
 	EXPECT_EQ(bypass_->xstat("active_management_resets"), 1u);
 	EXPECT_EQ(bypass_->xstat("active_management_attach_giveups"), 0u);
+}
+
+/* The VF starts counting again from zero: what it counted stays in the
+ * path's total. Without traffic meanwhile, so the count is exact. */
+TEST_F(Reset, TheVfPathKeepsItsCountsAcrossTheReset)
+{
+	const uint16_t vf = vf_->port_id();
+	ASSERT_EQ(bypass_->send(pool_.frames(32)), 32u);
+	const uint64_t counted = bypass_->xstat("active_tx_good_packets");
+	ASSERT_EQ(counted, 32u);
+	raise_event(vf, RTE_ETH_EVENT_INTR_RESET);
+	ASSERT_TRUE(wait_until([&] { return on_vf(vf); }));
+	EXPECT_EQ(vf_tx(vf), 0u) << "net_faulty's reset zeroes its counters";
+	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), counted);
 }
 
 TEST_F(Reset, ARecoveringVfIsLeftAloneUntilItRecoversThenTakesTxBack)

@@ -13,6 +13,7 @@
 #include <new>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <bus_vdev_driver.h>
@@ -21,6 +22,7 @@
 #include <ethdev_vdev.h>
 #include <rte_cycles.h>
 #include <rte_kvargs.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 
 #include "dpdk_compat.h"
@@ -89,11 +91,11 @@ struct Faulty;
 struct Queue {
 	Faulty *f = nullptr;
 	uint16_t id = 0;
+	uint16_t port = 0;
 };
 
 struct Faulty {
 	Config cfg;
-	std::array<rte_ether_addr, MAX_MACS> macs{};
 	std::mutex lock;
 	std::condition_variable cv;
 	std::array<int, N_OPS> fail_error{};
@@ -101,8 +103,6 @@ struct Faulty {
 	std::array<bool, N_OPS> blocking{};
 	std::array<bool, N_OPS> waiting{};
 	std::array<unsigned, N_OPS> *calls = nullptr; /* in call_counts() */
-	std::atomic<bool> hold{false};
-	std::atomic<bool> held{false};
 	std::atomic<bool> link_up{true};
 	std::atomic<int> limit{-1};
 	void (*hook)(void *) = nullptr;
@@ -127,7 +127,7 @@ std::map<std::string, std::array<unsigned, N_OPS>> &call_counts()
 
 Faulty &of(rte_eth_dev *dev)
 {
-	return *static_cast<Faulty *>(dev->data->dev_private);
+	return **static_cast<Faulty **>(dev->data->dev_private);
 }
 
 /* Every op goes through here: counted, held while blocked, failed while
@@ -160,16 +160,25 @@ void set_link(rte_eth_dev *dev)
 	rte_eth_linkstatus_set(dev, &link);
 }
 
+/* hold_rx() by port id, outside the device: a burst held inside a port
+ * that is closed under it (the bug the hold is there to show) reads
+ * nothing of the freed device while it waits, and the close counts it. */
+std::array<std::atomic<bool>, RTE_MAX_ETHPORTS> hold{}, held{}, closed_while_held{};
+std::atomic<unsigned> closed_mid_burst_count{0};
+
 uint16_t rx_burst(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *q = static_cast<Queue *>(queue);
-	Faulty &f = *q->f;
-	if (f.hold.load()) {
-		f.held.store(true);
-		while (f.hold.load())
+	const uint16_t port = q->port;
+	if (hold[port].load()) {
+		held[port].store(true);
+		while (hold[port].load())
 			rte_pause();
-		f.held.store(false);
+		held[port].store(false);
+		if (closed_while_held[port].exchange(false))
+			return 0; /* the queue is gone: touch nothing */
 	}
+	Faulty &f = *q->f;
 	if (q->id != 0)
 		return 0;
 	const unsigned got =
@@ -255,15 +264,34 @@ void free_ring(rte_ring *r)
 	rte_ring_free(r);
 }
 
+/* Frees what the device holds, its queues included. */
+void destroy(Faulty *f)
+{
+	free_ring(f->rx_ring);
+	free_ring(f->tx_ring);
+	delete f;
+}
+
+/* A device freed while a burst is held inside it: counted, and the burst
+ * touches nothing once let go. */
+void freed(uint16_t port)
+{
+	if (held[port].load()) {
+		closed_mid_burst_count++;
+		closed_while_held[port].store(true);
+	}
+}
+
+/* rte_eth_dev_close(): the queues go before DESTROY, as net_tap's do. */
 int dev_close(rte_eth_dev *dev)
 {
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
-	Faulty &f = of(dev);
-	free_ring(f.rx_ring);
-	free_ring(f.tx_ring);
-	dev->data->mac_addrs = nullptr; /* part of dev_private, which ethdev frees */
-	f.~Faulty();
+	Faulty *&f = *static_cast<Faulty **>(dev->data->dev_private);
+	if (f == nullptr)
+		return 0;
+	freed(dev->data->port_id);
+	destroy(std::exchange(f, nullptr));
 	return 0;
 }
 
@@ -289,8 +317,10 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t q, uint16_t, unsigned, const rte_e
 		   rte_mempool *)
 {
 	int ret = gate(dev, Op::rx_queue_setup);
-	if (ret == 0)
+	if (ret == 0) {
+		of(dev).rxq[q].port = dev->data->port_id;
 		dev->data->rx_queues[q] = &of(dev).rxq[q];
+	}
 	return ret;
 }
 
@@ -540,10 +570,16 @@ int probe(rte_vdev_device *vdev)
 	Config cfg;
 	if (parse(rte_vdev_device_args(vdev), cfg) < 0 || cfg.queues > MAX_QUEUES)
 		return -EINVAL;
-	rte_eth_dev *dev = rte_eth_vdev_allocate(vdev, sizeof(Faulty));
+	rte_eth_dev *dev = rte_eth_vdev_allocate(vdev, sizeof(Faulty *));
 	if (dev == nullptr)
 		return -ENOMEM;
-	Faulty &f = *new (dev->data->dev_private) Faulty();
+	auto *mac = static_cast<rte_ether_addr *>(
+	    rte_zmalloc(nullptr, MAX_MACS * sizeof(rte_ether_addr), 0));
+	if (mac == nullptr) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	Faulty &f = *(*static_cast<Faulty **>(dev->data->dev_private) = new Faulty());
 	{
 		std::lock_guard<std::mutex> guard(counts_lock);
 		auto &counts = call_counts()[rte_vdev_device_name(vdev)];
@@ -551,7 +587,7 @@ int probe(rte_vdev_device *vdev)
 		f.calls = &counts;
 	}
 	f.cfg = cfg;
-	f.macs[0] = cfg.mac;
+	mac[0] = cfg.mac;
 	for (const auto &[op, err, times] : cfg.failures) {
 		f.fail_error[static_cast<size_t>(op)] = err;
 		f.fail_times[static_cast<size_t>(op)] = times;
@@ -565,7 +601,7 @@ int probe(rte_vdev_device *vdev)
 		f.rxq[q] = Queue{&f, q};
 		f.txq[q] = Queue{&f, q};
 	}
-	dev->data->mac_addrs = f.macs.data();
+	dev->data->mac_addrs = mac; /* ethdev frees it with the port */
 	dev->dev_ops = &faulty_ops;
 	dev->rx_pkt_burst = rx_burst;
 	dev->tx_pkt_burst = tx_burst;
@@ -577,20 +613,31 @@ int probe(rte_vdev_device *vdev)
 	return 0;
 }
 
+/* A removal raises DESTROY before it frees the queues, as most PMDs'
+ * release does: what net_bypass's DESTROY handler waits for the bursts to
+ * protect. */
 int remove(rte_vdev_device *vdev)
 {
 	rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == nullptr)
 		return 0;
-	dev_close(dev);
-	return rte_eth_dev_release_port(dev);
+	const uint16_t port = dev->data->port_id;
+	Faulty *f = std::exchange(*static_cast<Faulty **>(dev->data->dev_private), nullptr);
+	const int ret = rte_eth_dev_release_port(dev);
+	if (f != nullptr) {
+		freed(port);
+		destroy(f);
+	}
+	return ret;
 }
 
 Faulty *find(uint16_t port)
 {
-	if (port >= RTE_MAX_ETHPORTS || rte_eth_devices[port].dev_ops != &faulty_ops)
+	if (port >= RTE_MAX_ETHPORTS || rte_eth_devices[port].dev_ops != &faulty_ops ||
+	    rte_eth_devices[port].data == nullptr ||
+	    rte_eth_devices[port].data->dev_private == nullptr)
 		return nullptr;
-	return &of(&rte_eth_devices[port]);
+	return *static_cast<Faulty **>(rte_eth_devices[port].data->dev_private);
 }
 
 Faulty &get(uint16_t port)
@@ -653,13 +700,17 @@ unsigned calls(const std::string &name, Op op)
 
 void hold_rx(uint16_t port, bool on)
 {
-	if (Faulty *f = find(port))
-		f->hold.store(on);
+	hold[port].store(on);
 }
 
 bool rx_held(uint16_t port)
 {
-	return get(port).held.load();
+	return held[port].load();
+}
+
+unsigned closed_mid_burst()
+{
+	return closed_mid_burst_count.load();
 }
 
 void set_link(uint16_t port, bool up)

@@ -85,6 +85,9 @@ unsigned calls(const std::string &name, Op op);
 /* While held, an rx burst spins inside the PMD: an lcore stuck mid-burst. */
 void hold_rx(uint16_t port, bool on);
 bool rx_held(uint16_t port);
+/* Closes that came while an rx burst was held inside the port: each one a
+ * port freed under a burst. */
+unsigned closed_mid_burst();
 /* Its link, as link_update reports it (no LSC event is raised). While it
  * is down tx takes nothing. */
 void set_link(uint16_t port, bool up);
