@@ -5,8 +5,18 @@
  * swapped) on one lcore, and prints once a second which path the port
  * transmits on, why, and the packets each path carried.
  *
+ * In a VM whose virtio-net device negotiates STANDBY and whose VF has the
+ * same MAC, both on vfio-pci, with hugepages (doc/guides/nics/net_bypass.rst,
+ * "Deploying in a VM"), zero-config finds the pair, the VF also once it is
+ * hot-plugged:
+ *
+ *   bypass-fwd -l 0,1 --vdev net_bypass0
+ *
+ * Anywhere, as root, over two tap interfaces standing in for virtio and the
+ * VF (tests/example_check.py runs this line as written):
+ *
  *   bypass-fwd -l 0,1 --no-huge -m 512 --no-pci \
- *       --vdev 'net_bypass0,backup=virtio_user0,active=0000:00:05.0'
+ *       --vdev 'net_bypass0,backup=(net_tap0,iface=fwdb0,mac=02:00:00:00:f0:01),active=(net_tap1,iface=fwda0,mac=02:00:00:00:f0:01)'
  *
  * The driver is linked in (this is how an application that uses
  * rte_pmd_bypass.h gets it); the first bypass port found is used.
