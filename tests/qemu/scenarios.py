@@ -6,11 +6,14 @@ virtio-net-pci failover=on, and the same scenarios run on a Linux guest
 Scenarios (doc/qemu-lab.md): boot-time pairing; device_del of the primary
 under traffic; live migration there and back; migration cancelled during
 wait-unplug; device_add of a primary after device_del; boot-time pairing
-with both given explicitly (backup=<BDF>,active=<BDF>, DPDK only). Each asserts its
-outcome for the DPDK guest and prints its figures next to Linux's.
+with both given explicitly (backup=<BDF>,active=<BDF>, DPDK only); boot-time
+pairing with a primary that refuses promiscuous and all-multicast mode as an
+untrusted iavf VF does (DPDK only). Each asserts its outcome for the DPDK
+guest and prints its figures next to Linux's.
 
 Usage: scenarios.py --pmd build/drivers/net/bypass/librte_net_bypass.so
                     [--out DIR] [--only dpdk|linux] [--scenario N]...
+       (one scenario: --only dpdk --scenario 7)
 Exit status 0 when every DPDK assertion held.
 """
 import argparse
@@ -51,6 +54,26 @@ sleep 1000000 | dpdk-testpmd -l 0-1 -n 1 -d /lab/librte_net_bypass.so \\
     --rxd=512 --txd=512 >/dev/console 2>&1 &
 """
 
+# Scenario 7: the primary answers like an untrusted iavf VF, refusing
+# promiscuous and all-multicast mode with -EAGAIN (untrusted_vf.c, preloaded).
+# testpmd is interactive, reading a FIFO the host writes commands into
+# through the console shell (testpmd() below); a sleeping writer keeps it
+# open.
+# testpmd itself turns promiscuous mode on at start; all-multicast is asked
+# for here, so that the VF, plugged later, is refused both.
+DPDK_RUN_UNTRUSTED = """#!/bin/sh
+echo "lab-run: testpmd with net_bypass, the VF refusing promiscuous and all-multicast mode"
+mkfifo /tmp/testpmd.in
+sleep 1000000 >/tmp/testpmd.in &
+LD_PRELOAD=/lab/untrusted_vf.so dpdk-testpmd -l 0-1 -n 1 -d /lab/librte_net_bypass.so \\
+    --vdev net_bypass0 --log-level=pmd.net.bypass:info -- -i \\
+    --forward-mode=io --port-topology=loop --auto-start --nb-cores=1 \\
+    --rxd=512 --txd=512 </tmp/testpmd.in >/dev/console 2>&1 &
+echo "set allmulti all on" >/tmp/testpmd.in
+"""
+TESTPMD_FIFO = "/tmp/testpmd.in"
+UNTRUSTED_VF_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "untrusted_vf.c")
+
 LINUX_RUN = """#!/bin/sh
 # The kernel's net_failover pairs the NICs; testpmd over af_packet on the
 # failover master only echoes what the master receives.
@@ -77,6 +100,17 @@ def shared_libraries(path):
             for lib in libs if "librte_" not in os.path.basename(lib)]
 
 
+def build_untrusted_vf(out):
+    """untrusted_vf.c as a shared object for the guest's LD_PRELOAD, built
+    with the host's compiler against the host's DPDK, which the guest runs."""
+    so = os.path.join(out, "untrusted_vf.so")
+    cflags = subprocess.run(["pkg-config", "--cflags", "libdpdk"], check=True,
+                            capture_output=True, text=True).stdout.split()
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O2", "-Wall", "-Werror",
+                    *cflags, "-o", so, UNTRUSTED_VF_SRC, "-lrte_ethdev"], check=True)
+    return so
+
+
 class Lab:
     """Boots guests of one kind and keeps the traffic and the figures."""
 
@@ -85,6 +119,7 @@ class Lab:
         os.makedirs(self.out, exist_ok=True)
         self.runfile = self.script("run.sh", DPDK_RUN if kind == "dpdk" else LINUX_RUN)
         self.explicit_runfile = self.script("run-explicit.sh", DPDK_RUN_EXPLICIT)
+        self.untrusted_runfile = self.script("run-untrusted.sh", DPDK_RUN_UNTRUSTED)
         self.instances = 0
         self.traffic = None
 
@@ -98,11 +133,13 @@ class Lab:
     def qemu_ports(self, i):
         return {"virtio": 42000 + 10 * i, "vf": 42001 + 10 * i}
 
-    def guest(self, name, initrd=None, incoming=None, explicit=False):
+    def guest(self, name, initrd=None, incoming=None, run=None, files=()):
+        """run: the host file to be /lab/run (the kind's own by default);
+        files: more [(host_path, guest_path)] for the guest."""
         i = self.instances
         self.instances += 1
         q = self.qemu_ports(i)
-        files = [(self.explicit_runfile if explicit else self.runfile, "/lab/run")]
+        files = [(run or self.runfile, "/lab/run")] + list(files)
         if self.kind == "dpdk":
             files.append((self.pmd, "/lab/librte_net_bypass.so"))
             files += shared_libraries(self.pmd)
@@ -158,11 +195,12 @@ def has_standby(features):
     return any(STANDBY_NAME in f for f in features.get("dev-features", []))
 
 
-def boot_paired(lab, name, fig, check, explicit=False):
-    """Scenario 1 (6 with `explicit`): boots, waits for QEMU to plug the
-    primary and for the echo to come back on it."""
+def boot_paired(lab, name, fig, check, run=None, files=()):
+    """Scenario 1 (6 and 7 with their `run`): boots, waits for QEMU to plug
+    the primary and for the echo to come back on it. fig gets
+    "FAILOVER_NEGOTIATED after boot (s)" only if it came."""
     t0 = time.monotonic()
-    g = lab.guest(name, explicit=explicit)
+    g = lab.guest(name, run=run, files=files)
     tr = lab.traffic or lab.start_traffic()
     tr.to_virtio(g.lab_ports)
     g.wait_console(r"^LAB-READY", 120)
@@ -181,6 +219,89 @@ def boot_paired(lab, name, fig, check, explicit=False):
                         (f": {json.dumps(f)}" if f else ""))
     fig["driver features keep STANDBY"] = "not asked" if kept is None else kept
     return g
+
+
+def testpmd(g, command, until, timeout=30):
+    """Types `command` into the interactive testpmd of scenario 7 (through
+    its FIFO) and returns the console from there until `until` (a regex),
+    or all of it if that has not come in `timeout` s. The shell waits a
+    second, so that its prompt does not cut into testpmd's answer."""
+    start = len(g.console())
+    g.run(f'echo "{command}" >{TESTPMD_FIFO}; sleep 1', timeout)
+    try:
+        return g.console()[start:g.wait_console(until, timeout, start).end()]
+    except QMPError:
+        return g.console()[start:]
+
+
+def xstats(g, names, tries=3):
+    """The bypass port's xstats `names`, as testpmd shows them. The serial
+    console is shared with the kernel and the shell, and a line of it
+    sometimes comes out garbled (seen: "active_tx_ggood_packets"): what
+    is missing is asked for again."""
+    got = {}
+    for _ in range(tries):
+        out = testpmd(g, "show port xstats all", r"active_management_last_reattach_us: \d+")
+        for k, v in re.findall(r"^(\w+): (\d+)\r?$", out, re.M):
+            if k in names and k not in got:
+                got[k] = int(v)
+        if len(got) == len(names):
+            break
+    return got
+
+
+REFUSED = (r"port \d+: the active sub-port \(port \d+\) refused {} "
+           r"\(Resource temporarily unavailable\): kept in use without it")
+
+
+def untrusted_vf(lab, fig, check):
+    """Scenario 7: the primary refuses promiscuous and all-multicast mode
+    with -EAGAIN, as an untrusted iavf VF does: net_bypass keeps it as the
+    active sub-port, says so once for each, counts both in
+    active_management_filters_refused, and tx goes through it."""
+    so = build_untrusted_vf(lab.out)
+    got = {}
+    g = boot_paired(lab, "u", got, check, run=lab.untrusted_runfile,
+                    files=[(so, "/lab/untrusted_vf.so")])  # its libraries are DPDK's
+    fig.update({f"untrusted VF: {k}": v for k, v in got.items()})
+    if "FAILOVER_NEGOTIATED after boot (s)" not in got:
+        return g
+    plugged = "hostdev0" in pci_devices(d for bus in g.qmp.cmd("query-pci")
+                                        for d in bus["devices"])
+    check(plugged, "QEMU plugged the primary (hostdev0 in query-pci)")
+    x = xstats(g, ("active_management_filters_refused", "active_management_attach_giveups",
+                   "active_tx_good_packets"))
+    console = g.console()
+    lines = 0
+    for what in ("promiscuous enable", "allmulticast enable"):
+        n = len(re.findall(REFUSED.format(what), console))
+        lines += n
+        fig[f"untrusted VF: '{what}' refusals logged"] = n
+        check(n >= 1, f"the guest logs that the VF refused {what} and is kept in use")
+        check(bool(re.search(rf"untrusted-vf: port \d+ \(net_e1000\w*\): {what} refused", console)),
+              f"the refusal of {what} is the preload's, on the e1000 port")
+    gave_up = re.findall(r"giving up on port.*", console)
+    check(not gave_up, f"no 'giving up on port' line {gave_up}")
+    refused = x.get("active_management_filters_refused")
+    giveups = x.get("active_management_attach_giveups")
+    tx = x.get("active_tx_good_packets")
+    fig.update({"untrusted VF: active_management_filters_refused": refused,
+                "untrusted VF: active_management_attach_giveups": giveups,
+                "untrusted VF: active_tx_good_packets": tx})
+    check(refused == lines and lines >= 2,
+          f"active_management_filters_refused ({refused}) counts the {lines} refusals logged")
+    check(giveups == 0, f"active_management_attach_giveups is 0 ({giveups})")
+    check(bool(tx), f"tx goes out on the active path (active_tx_good_packets {tx})")
+    return g
+
+
+def pci_devices(devices):
+    """qdev ids of the devices of a query-pci answer, behind bridges too."""
+    ids = []
+    for d in devices:
+        ids.append(d.get("qdev_id"))
+        ids += pci_devices(d.get("pci_bridge", {}).get("devices", []))
+    return ids
 
 
 def device_del(lab, g, fig, check):
@@ -328,10 +449,14 @@ def run(kind, pmd, out, scenarios):
             g.stop()
         if 6 in scenarios and kind == "dpdk":
             explicit = {}
-            g = boot_paired(lab, "e", explicit, check, explicit=True)
+            g = boot_paired(lab, "e", explicit, check, run=lab.explicit_runfile)
             guests.append(g)
             for k, v in explicit.items():
                 fig[f"explicit BDFs: {k}"] = v
+            g.stop()
+        if 7 in scenarios and kind == "dpdk":
+            g = untrusted_vf(lab, fig, check)
+            guests.append(g)
             g.stop()
         if 4 in scenarios:
             g = boot_paired(lab, "c0", {}, check)
@@ -356,7 +481,7 @@ def main():
     ap.add_argument("--only", choices=("dpdk", "linux"))
     ap.add_argument("--scenario", type=int, action="append")
     a = ap.parse_args()
-    scenarios = set(a.scenario or [1, 2, 3, 4, 5, 6])
+    scenarios = set(a.scenario or [1, 2, 3, 4, 5, 6, 7])
     build_guest()
     global NO_VIRTIO_STATUS
     NO_VIRTIO_STATUS = virtio_status_answered()
