@@ -12,8 +12,8 @@
  *   shared memory, fenced: the primary's membarrier(2) does not reach
  *   another process's threads, so its releases wait for these bursts too;
  * - info, stats and xstats answered by the primary, which holds the totals
- *   across switches, over rte_mp into a buffer in DPDK's shared memory (the
- *   same address in both processes). The primary's handler runs on its mp
+ *   across switches, over rte_mp, the answers in a memzone of the primary's
+ *   (bypass_mp.h: a request carries no pointer). The primary's handler runs on its mp
  *   thread and takes only report_lock and try-locks, never ctl_lock: a
  *   hot-plug the control path is doing, holding ctl_lock, waits for that
  *   thread to answer the secondaries. This process's own mp thread cannot
@@ -27,11 +27,13 @@
  * that changes the port is the primary's (the application's): refused here
  * with -ENOTSUP by ethdev, for want of an op.
  */
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -40,53 +42,34 @@
 
 #include "bypass/log.h"
 #include "bypass_private.h"
+#include "bypass_mp.h"
 #include "bypass_secondary.h"
 
 namespace bypass {
 
 namespace {
 
-constexpr char MP_ACTION[] = "net_bypass";
 constexpr timespec MP_TIMEOUT{5, 0};
 /* Room for the names of a zero-config vdev's ports. */
-constexpr size_t NAMES_SIZE = 64 * RTE_ETH_NAME_MAX_LEN;
+constexpr size_t NAMES_SIZE = mp::SLOT_SIZE;
+static_assert(sizeof(rte_eth_dev_info) <= mp::SLOT_SIZE &&
+		  sizeof(compat::PortStats) <= mp::SLOT_SIZE,
+	      "an answer fits a slot");
 
-enum class Op : uint32_t { list, info, stats, xstats };
-
-struct Request {
-	Op op;
-	uint16_t port;
-	char vdev[RTE_DEV_NAME_MAX_LEN]; /* for list */
-	void *buf;
-	uint32_t size;
-};
-static_assert(sizeof(Request) <= RTE_MP_MAX_PARAM_LEN, "a request fits one message");
-
-/* Whether [buf, buf + size) is in one segment list of DPDK's memory,
- * which both processes map at the same address. */
-bool shared(const void *buf, size_t size)
+/* Primary: the names of the ports of vdev `vdev`, NUL-separated, into
+ * `out`; their length or -ENOSPC. */
+int list_ports(const char *vdev, char *out, size_t size)
 {
-	if (buf == nullptr || size == 0)
-		return false;
-	const rte_memseg_list *msl = rte_mem_virt2memseg_list(buf);
-	const auto *end = static_cast<const uint8_t *>(buf) + size - 1;
-	return msl != nullptr && rte_mem_virt2memseg_list(end) == msl;
-}
-
-/* Primary: the names of the ports of vdev `req.vdev`, NUL-separated. */
-int list_ports(const Request &req)
-{
-	auto *out = static_cast<char *>(req.buf);
 	size_t used = 0;
 	uint16_t port;
 	RTE_ETH_FOREACH_DEV(port)
 	{
 		const rte_eth_dev &dev = rte_eth_devices[port];
 		if (bypass_port(port) == nullptr || dev.device == nullptr ||
-		    strncmp(dev.device->name, req.vdev, sizeof(req.vdev)) != 0)
+		    strcmp(dev.device->name, vdev) != 0)
 			continue;
 		const size_t len = strlen(dev.data->name) + 1;
-		if (used + len > req.size)
+		if (used + len > size)
 			return -ENOSPC;
 		memcpy(out + used, dev.data->name, len);
 		used += len;
@@ -94,32 +77,48 @@ int list_ports(const Request &req)
 	return static_cast<int>(used);
 }
 
-/* Primary: what one request asks; a negative errno on failure. */
-int answer(const rte_mp_msg &msg)
+/* Primary: what a valid request asks, into `out` (`size` bytes); its
+ * length or -errno. */
+int answer(const mp::Request &req, uint8_t *out, size_t size)
 {
-	Request req;
-	if (msg.len_param != sizeof(req))
-		return -EINVAL;
-	memcpy(&req, msg.param, sizeof(req));
-	if (!shared(req.buf, req.size))
-		return -EFAULT;
-	if (req.op == Op::list)
-		return list_ports(req);
-	if (req.port >= RTE_MAX_ETHPORTS || bypass_port(req.port) == nullptr)
+	if (req.size < size)
+		size = req.size; /* no more than the asker has room for */
+	if (req.op == mp::Op::list)
+		return list_ports(req.vdev, reinterpret_cast<char *>(out), size);
+	if (bypass_port(req.port) == nullptr)
 		return -ENODEV;
 	rte_eth_dev *dev = &rte_eth_devices[req.port];
 	switch (req.op) {
-	case Op::info:
-		return req.size == sizeof(rte_eth_dev_info)
-			   ? dev_infos_get(dev, static_cast<rte_eth_dev_info *>(req.buf))
-			   : -EINVAL;
-	case Op::stats:
-		return req.size == sizeof(compat::PortStats)
-			   ? stats_get(dev, *static_cast<compat::PortStats *>(req.buf))
-			   : -EINVAL;
-	case Op::xstats:
-		return xstats_get(dev, static_cast<rte_eth_xstat *>(req.buf),
-				  req.size / sizeof(rte_eth_xstat));
+	case mp::Op::info: {
+		/* As ethdev gives it to the application, defaults included. */
+		rte_eth_dev_info info;
+		if (size < sizeof(info))
+			return -EINVAL;
+		const int ret = rte_eth_dev_info_get(req.port, &info);
+		if (ret < 0)
+			return ret;
+		memcpy(out, &info, sizeof(info));
+		return sizeof(info);
+	}
+	case mp::Op::stats: {
+		compat::PortStats stats{};
+		if (size < sizeof(stats))
+			return -EINVAL;
+		const int ret = stats_get(dev, stats);
+		if (ret < 0)
+			return ret;
+		memcpy(out, &stats, sizeof(stats));
+		return sizeof(stats);
+	}
+	case mp::Op::xstats: {
+		const unsigned n = size / sizeof(rte_eth_xstat);
+		std::vector<rte_eth_xstat> x(n);
+		const int ret = xstats_get(dev, x.data(), n);
+		if (ret < 0 || static_cast<unsigned>(ret) > n)
+			return ret < 0 ? ret : -ENOSPC;
+		memcpy(out, x.data(), ret * sizeof(rte_eth_xstat));
+		return static_cast<int>(ret * sizeof(rte_eth_xstat));
+	}
 	default:
 		return -EINVAL;
 	}
@@ -128,60 +127,64 @@ int answer(const rte_mp_msg &msg)
 /* Primary, on the mp thread. */
 int serve(const rte_mp_msg *msg, const void *peer)
 {
+	mp::Reply r{-ENOMEM, 0, 0, 0};
+	mp::Request req;
+	r.result = mp::parse_request(*msg, req);
+	mp::Answers *answers = mp::answers_primary();
+	if (r.result == 0 && answers == nullptr)
+		r.result = -ENOMEM;
+	if (r.result == 0)
+		mp::answer_into(*answers, r,
+				[&](uint8_t *out, size_t size) { return answer(req, out, size); });
 	rte_mp_msg reply{};
-	rte_strscpy(reply.name, MP_ACTION, sizeof(reply.name));
-	const int32_t result = answer(*msg);
-	memcpy(reply.param, &result, sizeof(result));
-	reply.len_param = sizeof(result);
+	rte_strscpy(reply.name, mp::ACTION, sizeof(reply.name));
+	memcpy(reply.param, &r, sizeof(r));
+	reply.len_param = sizeof(r);
 	return rte_mp_reply(&reply, static_cast<const char *>(peer));
 }
-
-struct MallocFree {
-	void operator()(void *p) const { rte_free(p); }
-};
-using SharedBuffer = std::unique_ptr<void, MallocFree>;
 
 struct ReplyFree {
 	void operator()(rte_mp_msg *m) const { free(m); }
 };
 
-/* Secondary: asks the primary to run `op` into `size` bytes starting as
- * `in` (if any); on success copies them back into `out`. Returns the
- * primary's result; -EWOULDBLOCK on this process's mp thread. */
-int ask(Op op, uint16_t port, const char *vdev, const void *in, void *out, size_t size)
+/* Secondary: asks the primary for `op` into `out` (`size` bytes of room).
+ * Returns the answer's length or -errno; -EWOULDBLOCK on this process's
+ * mp thread. */
+int ask(mp::Op op, uint16_t port, const char *vdev, void *out, size_t size)
 {
 	if (compat::on_mp_thread())
 		return -EWOULDBLOCK;
-	SharedBuffer buf(rte_zmalloc("bypass_mp", size, 0));
-	if (!buf)
-		return -ENOMEM;
-	if (in != nullptr)
-		memcpy(buf.get(), in, size);
-	Request req{};
+	const mp::Answers *answers = mp::answers_secondary();
+	if (answers == nullptr)
+		return -ENODEV;
+	mp::Request req{};
 	req.op = op;
 	req.port = port;
 	if (vdev != nullptr)
 		rte_strscpy(req.vdev, vdev, sizeof(req.vdev));
-	req.buf = buf.get();
-	req.size = static_cast<uint32_t>(size);
+	req.size = static_cast<uint32_t>(std::min(size, mp::SLOT_SIZE));
 	rte_mp_msg msg{};
-	rte_strscpy(msg.name, MP_ACTION, sizeof(msg.name));
+	rte_strscpy(msg.name, mp::ACTION, sizeof(msg.name));
 	memcpy(msg.param, &req, sizeof(req));
 	msg.len_param = sizeof(req);
 
-	struct rte_mp_reply reply {};
-	const int ret = rte_mp_request_sync(&msg, &reply, &MP_TIMEOUT);
-	std::unique_ptr<rte_mp_msg, ReplyFree> msgs(reply.msgs);
-	if (ret < 0 || reply.nb_received != 1 || msgs->len_param != sizeof(int32_t)) {
-		BYPASS_LOG(ERR, "port %u: the primary process did not answer (%s)", port,
-			   rte_strerror(ret < 0 ? rte_errno : ETIMEDOUT));
-		return ret < 0 ? -rte_errno : -ETIMEDOUT;
+	int ret = -EAGAIN;
+	/* A slot reused under a slow copy: ask again, a few times. */
+	for (int tries = 0; tries < 3 && ret == -EAGAIN; tries++) {
+		struct rte_mp_reply reply {};
+		ret = rte_mp_request_sync(&msg, &reply, &MP_TIMEOUT);
+		std::unique_ptr<rte_mp_msg, ReplyFree> msgs(reply.msgs);
+		if (ret < 0 || reply.nb_received != 1 || msgs->len_param != sizeof(mp::Reply)) {
+			ret = ret < 0 ? -rte_errno : -ETIMEDOUT;
+			BYPASS_LOG(ERR, "port %u: the primary process did not answer (%s)", port,
+				   rte_strerror(-ret));
+			return ret;
+		}
+		mp::Reply r;
+		memcpy(&r, msgs->param, sizeof(r));
+		ret = r.result < 0 ? r.result : mp::copy_answer(*answers, r, out, size);
 	}
-	int32_t result;
-	memcpy(&result, msgs->param, sizeof(result));
-	if (result >= 0)
-		memcpy(out, buf.get(), size);
-	return result;
+	return ret;
 }
 
 /* The last info the primary gave for each port of this process. */
@@ -194,9 +197,17 @@ InfoCache info_cache;
 int info_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 {
 	const uint16_t port = dev->data->port_id;
-	int ret = ask(Op::info, port, nullptr, info, info, sizeof(*info));
-	/* Pointers are the primary's; ethdev sets its own after the op. */
-	info->switch_info.name = nullptr;
+	rte_eth_dev_info answer{};
+	int ret = ask(mp::Op::info, port, nullptr, &answer, sizeof(answer));
+	ret = ret == static_cast<int>(sizeof(answer)) ? 0 : ret < 0 ? ret : -EPROTO;
+	if (ret == 0) {
+		/* Pointers are the primary's: this process's device, and
+		 * ethdev sets the rest after the op. */
+		rte_device *device = info->device;
+		*info = answer;
+		info->device = device;
+		info->switch_info.name = nullptr;
+	}
 	std::lock_guard<std::mutex> guard(info_cache.lock);
 	if (ret == 0) {
 		info_cache.info[port] = *info;
@@ -209,7 +220,8 @@ int info_get(rte_eth_dev *dev, rte_eth_dev_info *info) noexcept
 
 int stats(rte_eth_dev *dev, compat::PortStats &s) noexcept
 {
-	return ask(Op::stats, dev->data->port_id, nullptr, nullptr, &s, sizeof(s));
+	const int ret = ask(mp::Op::stats, dev->data->port_id, nullptr, &s, sizeof(s));
+	return ret == static_cast<int>(sizeof(s)) ? 0 : ret < 0 ? ret : -EPROTO;
 }
 
 int xstats(rte_eth_dev *dev, rte_eth_xstat *x, unsigned n) noexcept
@@ -218,8 +230,9 @@ int xstats(rte_eth_dev *dev, rte_eth_xstat *x, unsigned n) noexcept
 	const int count = xstats_get_names(dev, nullptr, 0);
 	if (x == nullptr || n < static_cast<unsigned>(count))
 		return count;
-	return ask(Op::xstats, dev->data->port_id, nullptr, nullptr, x,
-		   count * sizeof(rte_eth_xstat));
+	const int ret = ask(mp::Op::xstats, dev->data->port_id, nullptr, x,
+			    count * sizeof(rte_eth_xstat));
+	return ret < 0 ? ret : ret / static_cast<int>(sizeof(rte_eth_xstat));
 }
 
 eth_dev_ops make_secondary_ops()
@@ -292,7 +305,11 @@ void secondary_service_start()
 {
 	/* Idempotent: every probe in the primary may call it. */
 	static const int registered = [] {
-		const int ret = rte_mp_action_register(MP_ACTION, serve);
+		if (mp::answers_primary() == nullptr)
+			BYPASS_LOG(WARNING, "secondary processes will not see bypass ports: no "
+					    "memzone for the answers: %s",
+				   rte_strerror(rte_errno));
+		const int ret = rte_mp_action_register(mp::ACTION, serve);
 		if (ret < 0 && rte_errno != EEXIST && rte_errno != ENOTSUP)
 			BYPASS_LOG(WARNING, "secondary processes will not see bypass ports: %s",
 				   rte_strerror(rte_errno));
@@ -307,7 +324,7 @@ int secondary_probe(rte_vdev_device *vdev)
 	std::unique_ptr<char[]> names(new (std::nothrow) char[NAMES_SIZE]);
 	if (!names)
 		return -ENOMEM;
-	const int len = ask(Op::list, 0, name, nullptr, names.get(), NAMES_SIZE);
+	const int len = ask(mp::Op::list, 0, name, names.get(), NAMES_SIZE);
 	if (len < 0)
 		return len;
 	for (int at = 0; at < len; at += static_cast<int>(strlen(names.get() + at)) + 1) {
