@@ -4,7 +4,14 @@
  * only when the application's own allow and block lists would have.
  * HotAddWithAllowList runs in a process of its own, with PCI and an allow
  * list (BYPASS_TEST_EAL_ARGS, tests/meson.build). */
+#include <atomic>
+#include <cstring>
 #include <string>
+#include <thread>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +20,7 @@
 #include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
+#include <rte_pmd_bypass.h>
 
 #include "common/eal.h"
 #include "common/faulty_pmd.h"
@@ -47,6 +55,91 @@ TEST(Lifecycle, AClosedBypassPortGivesBackAllItsMemory)
 	for (int i = 0; i < 10; i++)
 		cycle();
 	EXPECT_EQ(heap_in_use(), before) << "each bypass port leaves memory behind";
+}
+
+/* A telemetry client of this process: asks `command`, returns the reply
+ * ("" if there is no telemetry). */
+class Telemetry {
+public:
+	Telemetry()
+	{
+		const std::string path = std::string(rte_eal_get_runtime_dir()) + "/dpdk_telemetry.v2";
+		fd_ = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+		if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
+			close(fd_);
+			fd_ = -1;
+			return;
+		}
+		ask(nullptr); /* the greeting */
+	}
+	~Telemetry()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	bool connected() const { return fd_ >= 0; }
+	std::string ask(const char *command)
+	{
+		if (fd_ < 0 || (command != nullptr && write(fd_, command, strlen(command)) < 0))
+			return "";
+		char buf[16384];
+		const ssize_t n = read(fd_, buf, sizeof(buf));
+		return n > 0 ? std::string(buf, n) : "";
+	}
+
+private:
+	int fd_ = -1;
+};
+
+/* Readers from other threads (telemetry, the public API) while bypass
+ * ports are closed and created again, port ids reused: under ASan, a
+ * reader that touched a closed port's memory is a report. */
+TEST(Lifecycle, ReadersOnOtherThreadsNeverTouchAClosedPort)
+{
+	Mempool pool(unique("pool"));
+	std::atomic<bool> stop{false};
+	std::atomic<uint16_t> port{RTE_MAX_ETHPORTS};
+	std::atomic<unsigned> answers{0};
+	Telemetry telemetry;
+	ASSERT_TRUE(telemetry.connected()) << "no telemetry socket in this process";
+	std::thread info([&] {
+		while (!stop.load()) {
+			const std::string cmd = "/bypass/info," + std::to_string(port.load());
+			if (telemetry.ask(cmd.c_str()).find("tx_path") != std::string::npos)
+				answers++;
+		}
+	});
+	std::thread api([&] {
+		while (!stop.load()) {
+			rte_pmd_bypass_state state;
+			rte_pmd_bypass_refusals refusals;
+			char reason[64];
+			const uint16_t p = port.load();
+			rte_pmd_bypass_state_get(p, &state);
+			rte_pmd_bypass_refusals_get(p, RTE_PMD_BYPASS_PATH_ACTIVE, &refusals);
+			rte_pmd_bypass_giveup_get(p, RTE_PMD_BYPASS_PATH_ACTIVE, reason, sizeof(reason));
+			rte_pmd_bypass_force_backup(p, 0);
+		}
+	});
+	for (int i = 0; i < 20; i++) {
+		FaultyPort backup(unique("net_faulty_rb"), "mac=02:00:00:00:0f:03");
+		FaultyPort vf(unique("net_faulty_ra"), "mac=02:00:00:00:0f:03");
+		BypassDev bypass("net_bypass_readers",
+				 "backup=" + backup.name() + ",active=" + vf.name());
+		ASSERT_EQ(bypass.probe_result(), 0);
+		port.store(bypass.port_id());
+		ASSERT_EQ(bypass.start(pool, 1), 0);
+		/* Until a reader saw this one: the close then races with them. */
+		const unsigned seen = answers.load();
+		wait_until([&] { return answers.load() > seen; });
+	}
+	stop.store(true);
+	info.join();
+	api.join();
+	EXPECT_GT(answers.load(), 0u) << "telemetry never answered for a port";
 }
 
 /* What the driver says of a device the EAL monitor reports as added. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The public API of rte_pmd_bypass.h. */
+#include <array>
 #include <cerrno>
 #include <cstdio>
+
+#include <pthread.h>
 
 #include "bypass_private.h"
 
@@ -9,24 +12,51 @@
 
 namespace bypass {
 
-BypassPort *bypass_port(uint16_t port_id)
+namespace {
+
+/* The ports outside readers may find: written with the lock held for
+ * writing, read with it held for reading. Writers come first, so that a
+ * close is not starved by a stream of readers (telemetry, a monitoring
+ * loop). */
+pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+std::array<BypassPort *, RTE_MAX_ETHPORTS> registry{};
+
+} // namespace
+
+PortRef::PortRef(uint16_t port_id)
 {
-	if (!rte_eth_dev_is_valid_port(port_id))
-		return nullptr;
-	rte_eth_dev *dev = &rte_eth_devices[port_id];
-	if (dev->dev_ops != &bypass_ops || dev->data->dev_private == nullptr)
-		return nullptr;
-	return &port_of(dev);
+	pthread_rwlock_rdlock(&registry_lock);
+	if (port_id < RTE_MAX_ETHPORTS)
+		bp_ = registry[port_id];
+}
+
+PortRef::~PortRef()
+{
+	pthread_rwlock_unlock(&registry_lock);
+}
+
+void port_register(BypassPort &bp, uint16_t port_id)
+{
+	pthread_rwlock_wrlock(&registry_lock);
+	registry[port_id] = &bp;
+	pthread_rwlock_unlock(&registry_lock);
+}
+
+void port_unregister(uint16_t port_id)
+{
+	pthread_rwlock_wrlock(&registry_lock);
+	registry[port_id] = nullptr;
+	pthread_rwlock_unlock(&registry_lock);
 }
 
 } // namespace bypass
 
-using bypass::bypass_port;
+using bypass::PortRef;
 
 BYPASS_EXPORT int rte_pmd_bypass_state_get(uint16_t port_id, rte_pmd_bypass_state *state)
 {
-	bypass::BypassPort *bp = bypass_port(port_id);
-	if (bp == nullptr)
+	const PortRef bp(port_id);
+	if (!bp)
 		return -ENODEV;
 	if (state == nullptr)
 		return -EINVAL;
@@ -39,8 +69,8 @@ BYPASS_EXPORT int rte_pmd_bypass_state_get(uint16_t port_id, rte_pmd_bypass_stat
 
 BYPASS_EXPORT int rte_pmd_bypass_force_backup(uint16_t port_id, int on)
 {
-	bypass::BypassPort *bp = bypass_port(port_id);
-	if (bp == nullptr)
+	const PortRef bp(port_id);
+	if (!bp)
 		return -ENODEV;
 	bp->forced_backup.store(on != 0);
 	/* Moves tx now; the link, which does not change, is left alone. */
@@ -52,8 +82,8 @@ BYPASS_EXPORT int rte_pmd_bypass_force_backup(uint16_t port_id, int on)
 BYPASS_EXPORT int rte_pmd_bypass_giveup_get(uint16_t port_id, rte_pmd_bypass_path path,
 					    char *reason, size_t size)
 {
-	bypass::BypassPort *bp = bypass_port(port_id);
-	if (bp == nullptr)
+	const PortRef bp(port_id);
+	if (!bp)
 		return -ENODEV;
 	if (path != RTE_PMD_BYPASS_PATH_BACKUP && path != RTE_PMD_BYPASS_PATH_ACTIVE)
 		return -EINVAL;
@@ -67,8 +97,8 @@ BYPASS_EXPORT int rte_pmd_bypass_giveup_get(uint16_t port_id, rte_pmd_bypass_pat
 BYPASS_EXPORT int rte_pmd_bypass_refusals_get(uint16_t port_id, rte_pmd_bypass_path path,
 					      rte_pmd_bypass_refusals *refusals)
 {
-	bypass::BypassPort *bp = bypass_port(port_id);
-	if (bp == nullptr)
+	const PortRef bp(port_id);
+	if (!bp)
 		return -ENODEV;
 	if ((path != RTE_PMD_BYPASS_PATH_BACKUP && path != RTE_PMD_BYPASS_PATH_ACTIVE) ||
 	    refusals == nullptr)

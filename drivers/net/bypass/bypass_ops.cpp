@@ -122,6 +122,9 @@ int dev_close(rte_eth_dev *dev) noexcept
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	BypassPort &bp = port_of(dev);
+	/* Telemetry, rte_mp answers and the public API find it no more, and
+	 * none still reads it. */
+	port_unregister(dev->data->port_id);
 	/* No event may reach the port, no task run and no announcement be
 	 * raised from here on; not under ctl_lock, which a running task may
 	 * be waiting for. */

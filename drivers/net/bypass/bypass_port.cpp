@@ -121,6 +121,7 @@ int publish(rte_eth_dev *dev, const char *name, const rte_ether_addr &mac)
 		set_bursts<true>(dev);
 	else
 		set_bursts<false>(dev);
+	port_register(bp, dev->data->port_id);
 	rte_eth_dev_probing_finish(dev);
 	return 0;
 }

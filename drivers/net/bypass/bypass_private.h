@@ -30,6 +30,9 @@
  * thread raises an event (bypass_hotplug.cpp says which may block on what).
  *
  * Locks, always taken in this order, none of them recursive:
+ *   0. the registry   (PortRef, bypass_api.cpp): shared by a reader from
+ *                     outside the ops for as long as it uses the port;
+ *                     exclusive only in close, alone, to wait for them.
  *   1. ctl_lock       serialises control work: the application's ops that
  *                     change settings, and the control thread's tasks. Held
  *                     across calls into ethdev, probe and removal included.
@@ -170,9 +173,31 @@ enum class SubState : uint8_t {
 		    * path, no settings; replayed again once it is back */
 };
 
-/* The bypass port of a port id, or nullptr (bypass_api.cpp). */
+/* The bypass port of a port id, for threads outside the port's own ops
+ * (telemetry, rte_mp answers, the public API: bypass_api.cpp). A PortRef
+ * keeps the port from being destroyed while it is held, and finds none
+ * once its close began: hold it only for the copies and short locks a
+ * reader takes. It takes the registry's lock, shared, before any other
+ * (see the lock order below). */
 struct BypassPort;
-BypassPort *bypass_port(uint16_t port_id);
+class PortRef {
+public:
+	explicit PortRef(uint16_t port_id);
+	~PortRef();
+	PortRef(const PortRef &) = delete;
+	PortRef &operator=(const PortRef &) = delete;
+	BypassPort *get() const { return bp_; }
+	BypassPort *operator->() const { return bp_; }
+	BypassPort &operator*() const { return *bp_; }
+	explicit operator bool() const { return bp_ != nullptr; }
+
+private:
+	BypassPort *bp_ = nullptr;
+};
+/* Makes the port findable (probe), or not any more, once no PortRef holds
+ * it (the first thing close does). */
+void port_register(BypassPort &bp, uint16_t port_id);
+void port_unregister(uint16_t port_id);
 
 const char *state_name(SubState s);
 

@@ -65,7 +65,7 @@ int list_ports(const char *vdev, char *out, size_t size)
 	RTE_ETH_FOREACH_DEV(port)
 	{
 		const rte_eth_dev &dev = rte_eth_devices[port];
-		if (bypass_port(port) == nullptr || dev.device == nullptr ||
+		if (!PortRef(port) || dev.device == nullptr ||
 		    strcmp(dev.device->name, vdev) != 0)
 			continue;
 		const size_t len = strlen(dev.data->name) + 1;
@@ -85,7 +85,9 @@ int answer(const mp::Request &req, uint8_t *out, size_t size)
 		size = req.size; /* no more than the asker has room for */
 	if (req.op == mp::Op::list)
 		return list_ports(req.vdev, reinterpret_cast<char *>(out), size);
-	if (bypass_port(req.port) == nullptr)
+	/* Held to the end: the port cannot be closed under this answer. */
+	const PortRef bp(req.port);
+	if (!bp)
 		return -ENODEV;
 	rte_eth_dev *dev = &rte_eth_devices[req.port];
 	switch (req.op) {

@@ -9,7 +9,8 @@
  *                         port offered for a path was given up on, and
  *                         the rx filtering its sub-port runs without
  *
- * The handlers run on the telemetry thread. They read atomics, and take
+ * The handlers run on the telemetry thread. They hold the port (PortRef)
+ * while they read it: a close waits for them. They read atomics, and take
  * report_lock (held by others for copies only) for the give-up reasons:
  * never a lock held across a sub-port operation, so a query answers while
  * a switch or an attach is in progress.
@@ -31,7 +32,7 @@ int list(const char *, const char *, rte_tel_data *d)
 	uint16_t port;
 	RTE_ETH_FOREACH_DEV(port)
 	{
-		if (bypass_port(port) != nullptr)
+		if (PortRef(port))
 			rte_tel_data_add_array_int(d, port);
 	}
 	return 0;
@@ -78,8 +79,9 @@ int info(const char *, const char *params, rte_tel_data *d)
 	const unsigned long id = strtoul(params, &end, 10);
 	if (*end != '\0' || id >= RTE_MAX_ETHPORTS)
 		return -EINVAL;
-	BypassPort *bp = bypass_port(static_cast<uint16_t>(id));
-	if (bp == nullptr)
+	/* Held to the end: the port cannot be closed under this answer. */
+	const PortRef bp(static_cast<uint16_t>(id));
+	if (!bp)
 		return -ENODEV;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "port", static_cast<int>(id));
