@@ -62,8 +62,12 @@ TEST(StockTestpmd, TelemetrySaysWhichPathIsActiveAndWhy)
 	const auto r = run_command(testpmd(
 	    "--vdev " + b + " --vdev " + a + " --vdev 'net_bypass_tel,backup=" + b +
 		",active=" + a + "'",
-	    "echo start; sleep 1; printf '/bypass/list\\n/bypass/info,2\\n/bypass/info,0\\n' | "
-	    "dpdk-telemetry.py -f " +
+	    /* Once tx is on the VF, however long testpmd takes to get
+	     * there on a busy machine (a minute at most). */
+	    "echo start; for i in $(seq 120); do printf '/bypass/info,2\\n' | dpdk-telemetry.py -f " +
+		prefix +
+		" 2>/dev/null | grep -q '\"tx_path\": \"active\"' && break; sleep 0.5; done; "
+		"printf '/bypass/list\\n/bypass/info,2\\n/bypass/info,0\\n' | dpdk-telemetry.py -f " +
 		prefix + " >" + answers + " 2>&1; echo stop; echo quit",
 	    prefix));
 	ASSERT_EQ(r.status, 0) << r.output;
