@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ethdev_driver.h>
 #include <rte_pmd_bypass.h>
 
 #include "common/backend.h"
@@ -202,15 +203,29 @@ TEST_F(Reset, AFailedRecoveryReleasesTheVfAsARemoval)
 	opackets();
 }
 
-TEST_F(Reset, AVfThatCannotBeResetIsReleased)
+TEST_F(Reset, AVfThatCannotBeResetIsReleasedWithItsCountsKeptOnce)
 {
 	const uint16_t vf = vf_->port_id();
+	ASSERT_EQ(bypass_->send(pool_.frames(32)), 32u);
 	faulty::fail(vf, faulty::Op::reset, -EIO);
 	LogCapture log;
 	raise_event(vf, RTE_ETH_EVENT_INTR_RESET);
 	EXPECT_TRUE(vf_gone()) << log.text();
 	EXPECT_NE(log.text().find("cannot reset the active sub-port"), std::string::npos)
 	    << log.text();
+	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), 32u);
+}
+
+/* virtio has no reset of its own: it is stopped and set up again. */
+TEST_F(Reset, ASubPortWithoutAResetOfItsOwnIsSetUpAgainNotReleased)
+{
+	const uint16_t backup = backup_->port_id();
+	faulty::fail(backup, faulty::Op::reset, -ENOTSUP);
+	ASSERT_EQ(rte_eth_dev_reset(port()), 0);
+	EXPECT_EQ(bypass_state(port()).backup_port, backup);
+	ASSERT_EQ(bypass_->start(pool_, 1), 0);
+	EXPECT_TRUE(wait_until([&] { return on_vf(vf_->port_id()); }));
+	EXPECT_EQ(rte_eth_devices[backup].data->dev_started, 1) << "the backup was not set up again";
 }
 
 TEST_F(Reset, TheBypassPortsOwnResetResetsItsSubPorts)

@@ -622,7 +622,8 @@ int remove(rte_vdev_device *vdev)
 	if (dev == nullptr)
 		return 0;
 	const uint16_t port = dev->data->port_id;
-	Faulty *f = std::exchange(*static_cast<Faulty **>(dev->data->dev_private), nullptr);
+	/* Still there for the DESTROY handlers, which may read it. */
+	Faulty *f = *static_cast<Faulty **>(dev->data->dev_private);
 	const int ret = rte_eth_dev_release_port(dev);
 	if (f != nullptr) {
 		freed(port);

@@ -27,6 +27,25 @@ template <typename T, typename Same> void erase_all(std::vector<T> &v, Same &&sa
 	v.erase(std::remove_if(v.begin(), v.end(), same), v.end());
 }
 
+/* Whether the port in the slot lacks `item` now. */
+bool lacks(const Refusals &r, const FilterItem &item)
+{
+	auto same_mac = [&](const rte_ether_addr &m) { return rte_is_same_ether_addr(&m, &item.mac); };
+	switch (item.kind) {
+	case RTE_PMD_BYPASS_FILTER_PROMISCUOUS:
+		return r.promiscuous;
+	case RTE_PMD_BYPASS_FILTER_ALLMULTICAST:
+		return r.allmulticast;
+	case RTE_PMD_BYPASS_FILTER_MC_LIST:
+		return r.mc_list;
+	case RTE_PMD_BYPASS_FILTER_MAC_ADDR:
+		return std::any_of(r.macs.begin(), r.macs.end(), same_mac);
+	case RTE_PMD_BYPASS_FILTER_VLAN:
+		return std::find(r.vlans.begin(), r.vlans.end(), item.vlan) != r.vlans.end();
+	}
+	return false;
+}
+
 /* Whether the port in the slot lacks `item` (`missing`) from now on. */
 void mark(Refusals &r, const FilterItem &item, bool missing)
 {
@@ -85,9 +104,11 @@ std::string filter_names(uint32_t bits)
 void filter_answer(BypassPort &bp, unsigned path, uint16_t port, const FilterItem &item,
 		   const char *what, int ret)
 {
+	bool again;
 	{
 		std::lock_guard<std::mutex> report(bp.report_lock);
 		Refusals &r = bp.refusals[path];
+		again = lacks(r, item);
 		mark(r, item, ret != 0);
 		if (ret != 0)
 			r.last_error = ret;
@@ -95,8 +116,11 @@ void filter_answer(BypassPort &bp, unsigned path, uint16_t port, const FilterIte
 	if (ret == 0)
 		return;
 	bp.filters_refused[path].fetch_add(1);
-	/* A port that cannot do it at all says so at every start (ethdev
-	 * restores the modes): a notice, not a warning each time. */
+	/* Asked again what it refused (ethdev restores the modes at every
+	 * start): counted, said once. */
+	if (again)
+		return;
+	/* A port that cannot do it at all: a notice, not a warning. */
 	rte_log(ret == -ENOTSUP ? RTE_LOG_NOTICE : RTE_LOG_WARNING, bypass::logtype,
 		"net_bypass: port %u: the %s sub-port (port %u) refused %s (%s): kept in use "
 		"without it\n",

@@ -178,7 +178,9 @@ enum class SubState : uint8_t {
  * keeps the port from being destroyed while it is held, and finds none
  * once its close began: hold it only for the copies and short locks a
  * reader takes. It takes the registry's lock, shared, before any other
- * (see the lock order below). */
+ * (see the lock order below); never take a second one while holding one,
+ * nor call rte_pmd_bypass_*(): a close waiting between the two would wait
+ * for this thread, and this thread for it. */
 struct BypassPort;
 class PortRef {
 public:

@@ -55,11 +55,16 @@ Restored restore_locked(BypassPort &bp, unsigned path, uint16_t port, Recovery w
 		}
 		queues_unbind(bp, path);
 	}
+	/* Its last counts before the reset zeroes them; they leave the path's
+	 * current port only once the reset is done, so that a port released
+	 * instead keeps them once, not twice. */
 	compat::PortStats now{};
 	const bool fresh = compat::port_stats_get(port, now) == 0;
-	counters_leave(bp, path, fresh ? &now : nullptr);
-	/* Stop and reset are not made under the call lock (bypass_private.h). */
+	/* Stop and reset are not made under the call lock (bypass_private.h).
+	 * A PMD without a reset (virtio) is stopped and set up again. */
 	int ret = what == Recovery::reset ? rte_eth_dev_reset(port) : rte_eth_dev_stop(port);
+	if (ret == -ENOTSUP && what == Recovery::reset)
+		ret = rte_eth_dev_stop(port);
 	if (ret < 0) {
 		BYPASS_LOG(ERR, "port %u: cannot %s the %s sub-port %u after its %s (%s): releasing it",
 			   bp.dev->data->port_id, what == Recovery::reset ? "reset" : "stop",
@@ -67,6 +72,7 @@ Restored restore_locked(BypassPort &bp, unsigned path, uint16_t port, Recovery w
 		bp.on_removal_request(port, Removal::recovery_failed);
 		return Restored::gone;
 	}
+	counters_leave(bp, path, fresh ? &now : nullptr);
 	{
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		if (sub.port.load() != port || sub.state.load() != SubState::RESETTING)
