@@ -56,7 +56,10 @@ int mirror(BypassPort &bp, const char *what, Apply &&apply, Undo &&undo, Record 
 /* Applies one item of rx filtering (bypass_filters.cpp) as Linux's
  * net_failover does: the port's answer is the backup's, and the active
  * sub-port's refusal is noted and keeps it in use. A backup that refuses
- * fails the call before the active is asked. */
+ * fails the call before the active is asked. With no backup taking
+ * settings (none, leaving, resetting) the call succeeds whatever the
+ * active answers: the journal has the item for the backup to come, and
+ * what the active runs without is readable (rte_pmd_bypass_refusals_get). */
 template <typename Apply, typename Record>
 int mirror_filter(BypassPort &bp, const FilterItem &item, const char *what, Apply &&apply,
 		  Record &&record)
