@@ -396,9 +396,11 @@ TEST(FailoverHost, RefusesTheVfToAGuestThatDidNotNegotiateStandby)
 	EXPECT_EQ(host.log().find("VF plugged"), std::string::npos);
 }
 
-/* A virtio_user port without a control queue refuses promiscuous mode;
- * the net_tap backup, which took it first, must give it back. */
-TEST(VirtioRefusing, SettingRefusedByOneSubPortIsRolledBackOnTheOther)
+/* A virtio_user port without a control queue refuses promiscuous mode
+ * (-ENOTSUP), as a VF without trust does: as the active sub-port it is
+ * kept without it, and the port, whose answer is the backup's, is
+ * promiscuous. */
+TEST(VirtioRefusing, RxFilteringTheActiveRefusesIsKeptOnTheBackup)
 {
 	VhostBackend host({VhostBackend::Mode::echo});
 	ASSERT_TRUE(host.ready());
@@ -411,9 +413,14 @@ TEST(VirtioRefusing, SettingRefusedByOneSubPortIsRolledBackOnTheOther)
 	ASSERT_EQ(rte_eth_dev_get_port_by_name(tap.c_str(), &tap_port), 0);
 
 	ASSERT_EQ(rte_eth_promiscuous_get(tap_port), 0);
-	EXPECT_LT(rte_eth_promiscuous_enable(bypass.port_id()), 0);
-	EXPECT_EQ(rte_eth_promiscuous_get(tap_port), 0) << "backup left promiscuous";
-	EXPECT_EQ(rte_eth_promiscuous_get(bypass.port_id()), 0);
+	EXPECT_EQ(rte_eth_promiscuous_enable(bypass.port_id()), 0);
+	EXPECT_EQ(rte_eth_promiscuous_get(tap_port), 1);
+	EXPECT_EQ(rte_eth_promiscuous_get(bypass.port_id()), 1);
+	rte_pmd_bypass_refusals refused{};
+	ASSERT_EQ(rte_pmd_bypass_refusals_get(bypass.port_id(), RTE_PMD_BYPASS_PATH_ACTIVE, &refused),
+		  0);
+	EXPECT_EQ(refused.missing, static_cast<uint32_t>(RTE_PMD_BYPASS_FILTER_PROMISCUOUS));
+	EXPECT_EQ(refused.last_error, -ENOTSUP);
 }
 
 } // namespace
