@@ -56,6 +56,29 @@ protected:
 		make();
 		FaultyPair::start(1, conf);
 	}
+	/* An lcore polls the bypass port's queue 0 until stop_polling(). */
+	void start_polling()
+	{
+		poller_.port = port();
+		ASSERT_EQ(rte_eal_remote_launch(poll, &poller_, rte_get_next_lcore(-1, 1, 0)), 0);
+	}
+	void stop_polling()
+	{
+		poller_.stop = true;
+		rte_eal_mp_wait_lcore();
+	}
+	static int poll(void *arg)
+	{
+		auto *p = static_cast<Poller *>(arg);
+		rte_mbuf *pkts[32];
+		while (!p->stop.load())
+			rte_pktmbuf_free_bulk(pkts, rte_eth_rx_burst(p->port, 0, pkts, 32));
+		return 0;
+	}
+	struct Poller {
+		uint16_t port = RTE_MAX_ETHPORTS;
+		std::atomic<bool> stop{false};
+	} poller_;
 	/* Removes the VF; offers one made with `args` that is still being
 	 * attached (hung in `op`) when this returns. */
 	uint16_t replace_vf_hung_in(const char *op, const std::string &args = "")
@@ -114,22 +137,8 @@ TEST_F(ControlPath, ReadsNeverWaitForAReleaseInProgress)
 {
 	/* An lcore held inside a burst keeps the release waiting for it. */
 	start();
-	struct Poller {
-		uint16_t port;
-		std::atomic<bool> stop{false};
-	} poller{port()};
 	faulty::hold_rx(vf_->port_id(), true);
-	ASSERT_EQ(rte_eal_remote_launch(
-		      [](void *arg) {
-			      auto *p = static_cast<Poller *>(arg);
-			      rte_mbuf *pkts[32];
-			      while (!p->stop.load())
-				      rte_pktmbuf_free_bulk(pkts,
-							    rte_eth_rx_burst(p->port, 0, pkts, 32));
-			      return 0;
-		      },
-		      &poller, rte_get_next_lcore(-1, 1, 0)),
-		  0);
+	start_polling();
 	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf_->port_id()); }));
 	raise_rmv(vf_->port_id());
 	std::this_thread::sleep_for(50ms); /* the release now waits for the burst */
@@ -142,8 +151,7 @@ TEST_F(ControlPath, ReadsNeverWaitForAReleaseInProgress)
 	    100ms, [&] { EXPECT_EQ(rte_eth_link_get_nowait(port(), &link), 0); }, unstick));
 	unstick();
 	EXPECT_TRUE(vf_gone());
-	poller.stop = true;
-	rte_eal_mp_wait_lcore();
+	stop_polling();
 }
 
 int record_started(uint16_t port, rte_eth_event_type, void *arg, void *)
@@ -173,10 +181,9 @@ protected:
 	void SetUp() override
 	{
 		start();
-		poller_.port = port();
 		faulty::hold_rx(vf_->port_id(), true);
 		held_ = true;
-		ASSERT_EQ(rte_eal_remote_launch(poll, &poller_, rte_get_next_lcore(-1, 1, 0)), 0);
+		start_polling();
 		ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf_->port_id()); }));
 		raise_rmv(vf_->port_id());
 	}
@@ -190,24 +197,11 @@ protected:
 	void TearDown() override
 	{
 		unhold();
-		poller_.stop = true;
-		rte_eal_mp_wait_lcore();
+		stop_polling();
 		/* Not vf_gone(): a test may have removed the bypass port. */
 		EXPECT_TRUE(vf_closed()) << "the VF was never released";
 		ControlPath::TearDown();
 	}
-	static int poll(void *arg)
-	{
-		auto *p = static_cast<Poller *>(arg);
-		rte_mbuf *pkts[32];
-		while (!p->stop.load())
-			rte_pktmbuf_free_bulk(pkts, rte_eth_rx_burst(p->port, 0, pkts, 32));
-		return 0;
-	}
-	struct Poller {
-		uint16_t port = RTE_MAX_ETHPORTS;
-		std::atomic<bool> stop{false};
-	} poller_;
 	bool held_ = false;
 };
 
@@ -218,23 +212,9 @@ protected:
 TEST_F(ControlPath, DestroyWaitsForABurstHeldInsideTheVf)
 {
 	start();
-	struct Poller {
-		uint16_t port;
-		std::atomic<bool> stop{false};
-	} poller{port()};
 	const uint16_t vf = vf_->port_id();
 	faulty::hold_rx(vf, true);
-	ASSERT_EQ(rte_eal_remote_launch(
-		      [](void *arg) {
-			      auto *p = static_cast<Poller *>(arg);
-			      rte_mbuf *pkts[32];
-			      while (!p->stop.load())
-				      rte_pktmbuf_free_bulk(pkts,
-							    rte_eth_rx_burst(p->port, 0, pkts, 32));
-			      return 0;
-		      },
-		      &poller, rte_get_next_lcore(-1, 1, 0)),
-		  0);
+	start_polling();
 	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf); }));
 	const unsigned freed_before = faulty::closed_mid_burst();
 	const std::string name = vf_->name();
@@ -247,8 +227,7 @@ TEST_F(ControlPath, DestroyWaitsForABurstHeldInsideTheVf)
 	EXPECT_EQ(faulty::closed_mid_burst(), freed_before)
 	    << "the VF was freed while an lcore was inside its burst";
 	EXPECT_EQ(bypass_state(port()).active_port, RTE_MAX_ETHPORTS);
-	poller.stop = true;
-	rte_eal_mp_wait_lcore();
+	stop_polling();
 }
 
 TEST_F(HeldRelease, AVfThatAppearsWhileTheLastIsReleasedIsTakenOnceItIsGone)
