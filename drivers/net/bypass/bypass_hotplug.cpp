@@ -47,16 +47,6 @@ uint64_t us_since(uint64_t tsc)
 	return (rte_get_tsc_cycles() - tsc) * 1000000 / rte_get_tsc_hz();
 }
 
-/* The slot holding `port`, PATH_NONE if none. */
-unsigned slot_of(const BypassPort &bp, uint16_t port)
-{
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		if (bp.sub[p].port.load() == port)
-			return p;
-	}
-	return PATH_NONE;
-}
-
 /* The slot a port of PMD `kind` (its ops table) goes to: the backup's if
  * it is of the backup's kind (virtio in a VM) and the backup has none,
  * otherwise the active's. */
@@ -151,6 +141,15 @@ uint16_t find_unowned_candidate(const BypassPort &bp, unsigned path)
 }
 
 } // namespace
+
+unsigned slot_of(const BypassPort &bp, uint16_t port)
+{
+	for (unsigned p = 0; p < PATH_COUNT; p++) {
+		if (bp.sub[p].port.load() == port)
+			return p;
+	}
+	return PATH_NONE;
+}
 
 void refill(BypassPort &bp, unsigned path)
 {

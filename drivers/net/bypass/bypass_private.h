@@ -476,6 +476,8 @@ void retry_given_up(BypassPort &bp, unsigned path);
 int dev_reset(rte_eth_dev *dev) noexcept;
 
 /* bypass_hotplug.cpp */
+/* The slot holding `port`, PATH_NONE if none. */
+unsigned slot_of(const BypassPort &bp, uint16_t port);
 /* After a slot emptied: take what is waiting for it, probe its devargs
  * again, or tell the application no path is left. ctl_lock held. */
 void refill(BypassPort &bp, unsigned path);

@@ -108,11 +108,7 @@ void BypassPort::on_port_recovery(uint16_t port, Recovery what)
 		return;
 	}
 	std::lock_guard<std::mutex> fp(fp_lock);
-	unsigned path = PATH_NONE;
-	for (unsigned p = 0; p < PATH_COUNT; p++) {
-		if (sub[p].port.load() == port)
-			path = p;
-	}
+	const unsigned path = slot_of(*this, port);
 	if (path == PATH_NONE)
 		return;
 	const SubState s = sub[path].state.load();
