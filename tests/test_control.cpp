@@ -230,6 +230,40 @@ TEST_F(ControlPath, DestroyWaitsForABurstHeldInsideTheVf)
 	stop_polling();
 }
 
+/* A wait for the bursts holds no lock that an event handler or the public
+ * API takes: while DESTROY waits for a burst held inside the VF, a reset
+ * event raised by the backup (its handler runs on the raising thread, as
+ * on the EAL interrupt thread) and rte_pmd_bypass_force_backup() return,
+ * and the backup's reset is done once the wait is over. */
+TEST_F(ControlPath, EventHandlersAndTheApiGoOnWhileDestroyWaitsForABurst)
+{
+	start();
+	const uint16_t vf = vf_->port_id();
+	faulty::hold_rx(vf, true);
+	start_polling();
+	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf); }));
+	const std::string name = vf_->name();
+	vf_->forget();
+	std::thread removal([&] { rte_vdev_uninit(name.c_str()); });
+	EXPECT_TRUE(wait_until(
+	    [&] { return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_REMOVING; }));
+	const auto unstick = [&] { faulty::hold_rx(vf, false); };
+	EXPECT_TRUE(returns_within(
+	    5000ms,
+	    [&] {
+		    EXPECT_EQ(rte_pmd_bypass_force_backup(port(), 0), 0);
+		    raise_event(backup_->port_id(), RTE_ETH_EVENT_INTR_RESET);
+	    },
+	    unstick))
+	    << "an event handler or the API waited for the burst DESTROY waits for";
+	unstick();
+	removal.join();
+	EXPECT_TRUE(wait_until([&] { return bypass_->xstat("backup_management_resets") == 1; }))
+	    << "the backup's reset was not done once DESTROY's wait was over";
+	EXPECT_EQ(bypass_state(port()).active_port, RTE_MAX_ETHPORTS);
+	stop_polling();
+}
+
 TEST_F(HeldRelease, AVfThatAppearsWhileTheLastIsReleasedIsTakenOnceItIsGone)
 {
 	std::this_thread::sleep_for(50ms);

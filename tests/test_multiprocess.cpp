@@ -270,6 +270,50 @@ TEST_F(MultiProcess, ASecondaryBurstsOnTheBypassPortAndFollowsASwitch)
 	    << "tx did not follow the switch";
 }
 
+/* A secondary killed inside a burst leaves its queue's counter odd for
+ * good. The primary's release of the VF must not wait for it without end,
+ * and the port goes on forwarding. The secondary stops inside the bypass
+ * port's rx burst (an rx callback on the sub-ports), and is killed there. */
+TEST_F(MultiProcess, ASecondaryKilledInsideABurstDoesNotHoldTheVfRelease)
+{
+	forwarding.store(false); /* one lcore per queue: the secondary's now */
+	rte_eal_wait_lcore(FORWARD_LCORE);
+	const std::string marker = fs::temp_directory_path() / unique("inside_burst");
+	const std::string pidfile = marker + ".pid";
+	CommandResult r;
+	std::thread secondary([&] {
+		r = run_command("sh -c 'echo $$ > " + pidfile + "; exec timeout -s KILL 120 env " +
+				sanitizer_options() + " " + secondary_echo_path() +
+				" -l 0 --proc-type=secondary --file-prefix " + file_prefix() +
+				" -- " + name_ + " 100000 " + marker + "' 2>&1");
+	});
+	const bool inside = wait_until([&] { return fs::exists(marker); }, 60s);
+	pid_t pid = 0;
+	if (FILE *f = fopen(pidfile.c_str(), "r")) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	/* `exec timeout`: the pid is timeout's, whose child is the secondary. */
+	const int killed = pid > 0 ? system(("pkill -KILL -P " + std::to_string(pid)).c_str()) : -1;
+	secondary.join();
+	fs::remove(marker);
+	fs::remove(pidfile);
+	ASSERT_TRUE(inside) << r.output;
+	ASSERT_EQ(killed, 0) << r.output;
+
+	const uint64_t attaches = bp_->xstat("active_management_attaches");
+	raise_rmv(bypass_state(port_).active_port);
+	/* Released, then the devargs probed again and attached. */
+	EXPECT_TRUE(wait_until(
+	    [&] { return bp_->xstat("active_management_attaches") > attaches; }, 30s))
+	    << "the VF was not released";
+	const uint64_t before = stats().ipackets;
+	forwarding.store(true);
+	ASSERT_EQ(rte_eal_remote_launch(forward, &port_, FORWARD_LCORE), 0);
+	EXPECT_TRUE(wait_until([&] { return stats().ipackets > before; }));
+}
+
 TEST_F(MultiProcess, PdumpCapturesBothDirections)
 {
 	const std::string rx = fs::temp_directory_path() / (unique("pdump_rx") + ".pcap");

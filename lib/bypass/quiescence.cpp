@@ -50,16 +50,56 @@ bool qs_readers_fence()
 	return barrier_command() < 0;
 }
 
-bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout)
+namespace {
+
+/* How often a shared reader stuck in one burst has its process looked up
+ * (a read of /proc): a burst takes microseconds, a dead process forever. */
+constexpr std::chrono::milliseconds LIVENESS_EVERY{10};
+
+/* Waits until `r` moves from `seen`, its process is gone, or `deadline`. */
+bool wait_shared(SharedQsReader &r, uint32_t seen,
+		 std::chrono::steady_clock::time_point deadline)
+{
+	auto next_check = std::chrono::steady_clock::now() + LIVENESS_EVERY;
+	while (r.snapshot() == seen) {
+		const auto now = std::chrono::steady_clock::now();
+		if (now >= next_check) {
+			const ProcessIdentity who = r.owner();
+			/* Read again: a new burst may have taken the line. */
+			if (r.snapshot() != seen)
+				break;
+			if (liveness(who) == Liveness::gone) {
+				BYPASS_LOG(WARNING,
+					   "process %u ended inside a burst on a shared queue: "
+					   "not waiting for it",
+					   who.pid);
+				r.close_abandoned(seen);
+				return true;
+			}
+			next_check = now + LIVENESS_EVERY;
+		}
+		if (now >= deadline)
+			return false;
+		std::this_thread::yield();
+	}
+	return true;
+}
+
+} // namespace
+
+bool qs_synchronize(const QsReader *const *readers, size_t n, SharedQsReader *const *shared,
+		    size_t n_shared, std::chrono::microseconds timeout)
 {
 	/* After the barrier (ours, or each reader's own), a reader seen
 	 * outside a burst will see what was published in its next one. */
 	std::atomic_thread_fence(std::memory_order_seq_cst);
 	const int cmd = barrier_command();
 	const bool conclusive = cmd < 0 || membarrier(cmd) == 0;
-	std::vector<uint32_t> seen(n);
+	std::vector<uint32_t> seen(n), seen_shared(n_shared);
 	for (size_t i = 0; i < n; i++)
 		seen[i] = readers[i] != nullptr ? readers[i]->snapshot() : 0;
+	for (size_t i = 0; i < n_shared; i++)
+		seen_shared[i] = shared[i] != nullptr ? shared[i]->snapshot() : 0;
 
 	const auto deadline = std::chrono::steady_clock::now() + timeout;
 	for (size_t i = 0; i < n; i++) {
@@ -74,6 +114,13 @@ bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::micro
 				return false;
 			std::this_thread::yield();
 		}
+	}
+	/* Shared readers fence themselves: one seen outside a burst is done
+	 * whether or not the membarrier worked. */
+	for (size_t i = 0; i < n_shared; i++) {
+		if (shared[i] != nullptr && (seen_shared[i] & 1) != 0 &&
+		    !wait_shared(*shared[i], seen_shared[i], deadline))
+			return false;
 	}
 	std::atomic_thread_fence(std::memory_order_seq_cst);
 	return true;

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "process_identity.h"
+
 namespace bypass {
 
 /*
@@ -62,6 +64,58 @@ private:
 	std::atomic<uint32_t> ctr_{0};
 };
 
+/* A reader in another process that maps the same memory: a DPDK
+ * secondary's bursts. The control path's membarrier(2) does not reach
+ * another process's threads, so these bursts always fence themselves; and
+ * each says which process it runs in, so that a process killed inside a
+ * burst, which leaves the counter odd for good, is not waited for without
+ * end. One process at a time bursts on a queue (the ethdev contract), on
+ * a line of its own, away from the primary's readers. */
+class alignas(64) SharedQsReader {
+public:
+	uint32_t enter() noexcept
+	{
+		const ProcessIdentity &me = this_process();
+		pid_.store(me.pid, std::memory_order_relaxed);
+		start_.store(me.start, std::memory_order_relaxed);
+		pid_ns_.store(me.pid_ns, std::memory_order_relaxed);
+		/* Odd, and moved even from an odd value a dead process left:
+		 * a waiter then sees that burst as over. Released: a waiter
+		 * that reads this value reads this process as the owner. */
+		const uint32_t now = (ctr_.load(std::memory_order_relaxed) + 1) | 1;
+		ctr_.store(now, std::memory_order_release);
+		std::atomic_thread_fence(std::memory_order_seq_cst);
+		return now;
+	}
+	void leave() noexcept
+	{
+		ctr_.store(ctr_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+	}
+	uint32_t snapshot() const noexcept { return ctr_.load(std::memory_order_acquire); }
+	/* Control path: ends the burst that a process now gone left open at
+	 * `seen`, so that later waits do not look it up again. Fails, and
+	 * leaves it alone, if another burst has begun since. */
+	void close_abandoned(uint32_t seen) noexcept
+	{
+		ctr_.compare_exchange_strong(seen, seen + 1, std::memory_order_acq_rel);
+	}
+	/* The process of the burst whose counter value snapshot() read. */
+	ProcessIdentity owner() const noexcept
+	{
+		ProcessIdentity id;
+		id.pid = pid_.load(std::memory_order_relaxed);
+		id.start = start_.load(std::memory_order_relaxed);
+		id.pid_ns = pid_ns_.load(std::memory_order_relaxed);
+		return id;
+	}
+
+private:
+	std::atomic<uint32_t> ctr_{0};
+	std::atomic<uint32_t> pid_{0};
+	std::atomic<uint32_t> start_{0};
+	std::atomic<uint64_t> pid_ns_{0};
+};
+
 /* Readies the process for qs_synchronize(): registering for expedited
  * barriers waits for an RCU grace period (milliseconds), a cost to pay at
  * start-up rather than in the first switch. Idempotent; control path. */
@@ -71,10 +125,13 @@ void qs_prepare();
 bool qs_readers_fence();
 
 /* Called after publishing a change: returns once no reader in `readers`
- * (nullptr entries are skipped) can still be in a burst that saw what was
- * there before. Returns false if a reader stayed inside one burst for
- * longer than `timeout` (an lcore stopped mid-burst): the caller must then
- * not free what that burst may use. */
-bool qs_synchronize(const QsReader *const *readers, size_t n, std::chrono::microseconds timeout);
+ * nor in `shared` (nullptr entries are skipped) can still be in a burst
+ * that saw what was there before. A shared reader whose process is gone
+ * is not waited for. Returns false if a reader stayed inside one burst for
+ * longer than `timeout` (an lcore stopped mid-burst, a process stopped or
+ * in another pid namespace): the caller must then not free what that
+ * burst may use. */
+bool qs_synchronize(const QsReader *const *readers, size_t n, SharedQsReader *const *shared,
+		    size_t n_shared, std::chrono::microseconds timeout);
 
 } // namespace bypass

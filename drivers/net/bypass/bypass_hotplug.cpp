@@ -7,14 +7,15 @@
  *   control thread re-probing devargs, the hub's prober for hot-plugged
  *   PCI devices). Claims a port with the pair's MAC for its empty slot, so
  *   that the application never sees it, and posts its attach. Takes
- *   fp_lock only.
+ *   fp_lock only, after the ethdev owner call.
  * - on_removal_request: the EAL interrupt thread (RMV interrupt, uevent,
  *   vfio request) or whoever raised it. Marks the sub-port LEAVING, which
  *   moves tx off it at once, and posts its release. Takes fp_lock only.
  * - on_port_destroyed: the thread closing or removing the port, which
  *   ethdev frees when the handler returns. Waits for a call into the port
  *   in progress (its call lock), takes it off the fast path and waits for
- *   the bursts, then empties the slot. Never runs for a port the driver
+ *   the bursts (quiesce_lock, not fp_lock: the interrupt thread's handlers
+ *   go on meanwhile), then empties the slot. Never runs for a port the driver
  *   releases itself: that one left its slot first.
  * - on_port_link: the interrupt thread. Posts a link refresh.
  * Control-thread tasks (release, refill, retries) take ctl_lock.
@@ -140,6 +141,25 @@ uint16_t find_unowned_candidate(const BypassPort &bp, unsigned path)
 	return RTE_MAX_ETHPORTS;
 }
 
+/* find_unowned_candidate(), claimed and put in the slot if it is still
+ * empty: the owner call before fp_lock, given back if NEW filled the slot
+ * meanwhile. */
+uint16_t claim_unowned_candidate(BypassPort &bp, unsigned path)
+{
+	const uint16_t port = find_unowned_candidate(bp, path);
+	if (port == RTE_MAX_ETHPORTS || bp.owner.claim(port) < 0)
+		return RTE_MAX_ETHPORTS;
+	{
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		if (bp.sub[path].state.load() == SubState::EMPTY) {
+			fill_slot(bp, path, port);
+			return port;
+		}
+	}
+	bp.owner.release(port);
+	return RTE_MAX_ETHPORTS;
+}
+
 } // namespace
 
 unsigned slot_of(const BypassPort &bp, uint16_t port)
@@ -164,14 +184,8 @@ void refill(BypassPort &bp, unsigned path)
 		if (next != RTE_MAX_ETHPORTS)
 			fill_slot(bp, path, next);
 	}
-	if (next == RTE_MAX_ETHPORTS &&
-	    (next = find_unowned_candidate(bp, path)) != RTE_MAX_ETHPORTS) {
-		std::lock_guard<std::mutex> fp(bp.fp_lock);
-		if (sub.state.load() == SubState::EMPTY && bp.owner.claim(next) == 0)
-			fill_slot(bp, path, next);
-		else
-			next = RTE_MAX_ETHPORTS;
-	}
+	if (next == RTE_MAX_ETHPORTS)
+		next = claim_unowned_candidate(bp, path);
 	if (next != RTE_MAX_ETHPORTS) {
 		BYPASS_LOG(INFO, "port %u: taking port %u, which waited, as the %s sub-port",
 			   bp.dev->data->port_id, next, path_name(path));
@@ -223,28 +237,35 @@ void BypassPort::on_port_new(uint16_t port)
 			return;
 		path = slot_for(*this, rte_eth_devices[port].dev_ops);
 	}
-	std::lock_guard<std::mutex> fp(fp_lock);
+	/* Claimed now, inside NEW, before the application sees it; before
+	 * fp_lock (no ethdev call under it), and given back if the slot
+	 * turns out to be taken. */
+	if (owner.claim(port) < 0)
+		return;
 	SubPort &s = sub[path];
-	const SubState state = s.state.load();
-	const bool wait = state == SubState::LEAVING && s.pending == RTE_MAX_ETHPORTS;
+	SubState state;
+	bool wait;
+	{
+		std::lock_guard<std::mutex> fp(fp_lock);
+		state = s.state.load();
+		wait = state == SubState::LEAVING && s.pending == RTE_MAX_ETHPORTS;
+		if (wait)
+			s.pending = port;
+		else if (state == SubState::EMPTY)
+			fill_slot(*this, path, port);
+	}
 	if (state != SubState::EMPTY && !wait) {
+		owner.release(port);
 		BYPASS_LOG(INFO, "port %u: port %u has the pair's MAC, but the %s sub-port is %s",
 			   dev->data->port_id, port, path_name(path), state_name(state));
 		return;
 	}
-	/* Claim it now, inside NEW, before the application sees it. */
-	if (owner.claim(port) < 0)
-		return;
 	BYPASS_LOG(INFO, "port %u: taking port %u as the %s sub-port (%s)%s", dev->data->port_id,
 		   port, path_name(path),
 		   from_devargs ? "re-probed devargs" : "it has the pair's MAC",
 		   wait ? ", once the one leaving is released" : "");
-	if (wait) {
-		s.pending = port;
-		return;
-	}
-	fill_slot(*this, path, port);
-	post_attach(*this, path, port);
+	if (!wait)
+		post_attach(*this, path, port);
 }
 
 void BypassPort::on_removal_request(uint16_t port, Removal why)

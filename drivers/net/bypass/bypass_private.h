@@ -42,11 +42,18 @@
  *                     sub-port's ethdev ops but its stop, close and removal,
  *                     so that a DESTROY handler can wait for such a call to
  *                     end. Read-only ops only try it.
- *   3. fp_lock        the fast path's configuration (queue table, bindings,
+ *   3. quiesce_lock   held while waiting for the bursts (queues_quiesce),
+ *                     and while a bypass queue enters or leaves the queue
+ *                     table: the queues waited on stay allocated. Never
+ *                     taken by an event handler but DESTROY's, which must
+ *                     wait before ethdev frees the port.
+ *   4. fp_lock        the fast path's configuration (queue table, bindings,
  *                     FastState) and every sub-port's state and port id.
- *                     Held for memory updates and quiescence waits, never
- *                     across a call into ethdev.
- *   4. report_lock    what read-only ops report (counters, advertised
+ *                     Held for memory updates only: never across a wait,
+ *                     a call into ethdev or an ethdev owner call, so that
+ *                     the EAL interrupt thread, which takes it, never
+ *                     waits on a burst.
+ *   5. report_lock    what read-only ops report (counters, advertised
  *                     capabilities, give-up reasons). Held for copies only.
  * EventHub's own locks come after all of these and are never held while a
  * handler runs.
@@ -104,8 +111,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueue {
 	/* FastState::rx_paths, copied into every rx queue by the control
 	 * path as it changes it (under fp_lock), as TxQueue::path is. */
 	std::atomic<uint8_t> paths{0};
+	/* A secondary process's bursts on this queue (bypass_secondary.cpp),
+	 * on the next line: the primary's never touch it. */
+	SharedQsReader remote;
 };
-static_assert(sizeof(RxQueue) == RTE_CACHE_LINE_SIZE, "an rx burst reads one line");
+static_assert(offsetof(RxQueue, remote) == RTE_CACHE_LINE_SIZE, "an rx burst reads one line");
 
 /* tx_prepare has not been called on the queue. */
 constexpr uint8_t NOT_PREPARED = 0xff;
@@ -130,6 +140,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
 	 * (bypass_rxtx.cpp); written by the lcore that owns the queue. */
 	bool active_down = false;
 	uint64_t link_read_tsc = 0;
+	SharedQsReader remote; /* as RxQueue::remote */
 };
 static_assert(offsetof(TxQueue, sub) + offsetof(SubTxq, queue) + sizeof(SubTxq) * PATH_ACTIVE +
 			  sizeof(void *) <=
@@ -139,7 +150,8 @@ static_assert(offsetof(TxQueue, sub) + offsetof(SubTxq, queue) + sizeof(SubTxq) 
 /* The bypass port's queues, as the driver knows them: ethdev frees and
  * reallocates dev->data->rx_queues inside configure and queue setup before
  * the driver's op runs, so the control path never walks those arrays.
- * Changed under ctl_lock and fp_lock, read under either. */
+ * Changed under ctl_lock, quiesce_lock and fp_lock, read under any of
+ * them. */
 struct QueueTable {
 	std::array<RxQueue *, RTE_MAX_QUEUES_PER_PORT> rx{};
 	std::array<TxQueue *, RTE_MAX_QUEUES_PER_PORT> tx{};
@@ -275,6 +287,7 @@ struct BypassPort final : EventListener {
 	rte_ether_addr pair_mac{};
 
 	std::mutex ctl_lock;
+	std::mutex quiesce_lock;
 	std::mutex fp_lock;
 	std::mutex report_lock;
 
@@ -400,7 +413,8 @@ void queues_unbind(BypassPort &bp, unsigned path);
  * them. fp_lock held. */
 void queues_publish_paths(BypassPort &bp);
 /* Waits until no burst can still use what was published before; false if
- * a queue stayed in one burst longer than `bound`. fp_lock held. */
+ * a queue stayed in one burst longer than `bound`. Takes quiesce_lock;
+ * fp_lock not held. */
 bool queues_quiesce(BypassPort &bp, std::chrono::milliseconds bound);
 
 /* bypass_link.cpp */

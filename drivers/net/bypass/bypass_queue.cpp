@@ -57,6 +57,7 @@ void rx_release_locked(BypassPort &bp, uint16_t qid)
 {
 	RxQueue *rxq;
 	{
+		std::lock_guard<std::mutex> quiesce(bp.quiesce_lock);
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		rxq = bp.queues.rx[qid];
 		bp.queues.rx[qid] = nullptr;
@@ -71,6 +72,7 @@ void tx_release_locked(BypassPort &bp, uint16_t qid)
 {
 	TxQueue *txq;
 	{
+		std::lock_guard<std::mutex> quiesce(bp.quiesce_lock);
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		txq = bp.queues.tx[qid];
 		bp.queues.tx[qid] = nullptr;
@@ -97,6 +99,7 @@ int rx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	if (rxq == nullptr)
 		return -ENOMEM;
 	{
+		std::lock_guard<std::mutex> quiesce(bp.quiesce_lock);
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		bp.queues.rx[qid] = rxq;
 		bp.queues.nb_rx = used(bp.queues.rx);
@@ -121,6 +124,7 @@ int tx_queue_setup(rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned so
 	if (txq == nullptr)
 		return -ENOMEM;
 	{
+		std::lock_guard<std::mutex> quiesce(bp.quiesce_lock);
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		bp.queues.tx[qid] = txq;
 		bp.queues.nb_tx = used(bp.queues.tx);
@@ -204,12 +208,20 @@ void queues_publish_paths(BypassPort &bp)
 
 bool queues_quiesce(BypassPort &bp, std::chrono::milliseconds bound)
 {
+	std::lock_guard<std::mutex> quiesce(bp.quiesce_lock);
 	std::vector<const QsReader *> readers;
-	for (uint16_t q = 0; q < bp.queues.nb_rx; q++)
-		readers.push_back(bp.queues.rx[q] != nullptr ? &bp.queues.rx[q]->qs : nullptr);
-	for (uint16_t q = 0; q < bp.queues.nb_tx; q++)
-		readers.push_back(bp.queues.tx[q] != nullptr ? &bp.queues.tx[q]->qs : nullptr);
-	return qs_synchronize(readers.data(), readers.size(), bound);
+	std::vector<SharedQsReader *> shared;
+	for (uint16_t q = 0; q < bp.queues.nb_rx; q++) {
+		RxQueue *rxq = bp.queues.rx[q];
+		readers.push_back(rxq != nullptr ? &rxq->qs : nullptr);
+		shared.push_back(rxq != nullptr ? &rxq->remote : nullptr);
+	}
+	for (uint16_t q = 0; q < bp.queues.nb_tx; q++) {
+		TxQueue *txq = bp.queues.tx[q];
+		readers.push_back(txq != nullptr ? &txq->qs : nullptr);
+		shared.push_back(txq != nullptr ? &txq->remote : nullptr);
+	}
+	return qs_synchronize(readers.data(), readers.size(), shared.data(), shared.size(), bound);
 }
 
 } // namespace bypass

@@ -44,15 +44,23 @@ Restored restore_locked(BypassPort &bp, unsigned path, uint16_t port, Recovery w
 	SubPort &sub = bp.sub[path];
 	{
 		std::lock_guard<std::mutex> call(sub.call);
-		std::lock_guard<std::mutex> fp(bp.fp_lock);
-		if (sub.port.load() != port || sub.state.load() != SubState::RESETTING)
-			return Restored::gone; /* removed, destroyed, or restored already */
+		auto resetting = [&] {
+			return sub.port.load() == port && sub.state.load() == SubState::RESETTING;
+		};
+		{
+			std::lock_guard<std::mutex> fp(bp.fp_lock);
+			if (!resetting())
+				return Restored::gone; /* removed, destroyed, or restored */
+		}
 		if (!queues_quiesce(bp, RESET_QUIESCE_BOUND)) {
 			BYPASS_LOG(WARNING, "port %u: a queue stayed in one burst for %lld ms",
 				   bp.dev->data->port_id,
 				   static_cast<long long>(RESET_QUIESCE_BOUND.count()));
 			return Restored::later;
 		}
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
+		if (!resetting())
+			return Restored::gone; /* asked to go while we waited */
 		queues_unbind(bp, path);
 	}
 	/* Its last counts before the reset zeroes them; they leave the path's

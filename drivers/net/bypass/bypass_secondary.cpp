@@ -8,9 +8,10 @@
  * port per pair) and gives them:
  * - bursts that poll the sub-ports through this process's own ethdev
  *   (their burst functions are this process's, not the primary's stored
- *   pointers), inside the queue's quiescence counter, which lives in
- *   shared memory, fenced: the primary's membarrier(2) does not reach
- *   another process's threads, so its releases wait for these bursts too;
+ *   pointers), inside the queue's shared quiescence counter
+ *   (SharedQsReader: fenced, and marked with this process, so that the
+ *   primary's releases wait for these bursts too, but not for a process
+ *   killed inside one);
  * - info, stats and xstats answered by the primary, which holds the totals
  *   across switches, over rte_mp, the answers in a memzone of the primary's
  *   (bypass_mp.h: a request carries no pointer). The primary's handler runs on its mp
@@ -253,7 +254,7 @@ const eth_dev_ops secondary_ops = make_secondary_ops();
 uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *rxq = static_cast<RxQueue *>(queue);
-	rxq->qs.enter<true>();
+	rxq->remote.enter();
 	const BypassPort &bp = port_of(&rte_eth_devices[rxq->port_id]);
 	const unsigned paths = rxq->paths.load(std::memory_order_acquire);
 	uint16_t got = 0;
@@ -266,18 +267,18 @@ uint16_t secondary_rx(void *queue, rte_mbuf **pkts, uint16_t n)
 	}
 	for (uint16_t i = 0; i < got; i++)
 		pkts[i]->port = rxq->port_id;
-	rxq->qs.leave();
+	rxq->remote.leave();
 	return got;
 }
 
 uint16_t secondary_tx(void *queue, rte_mbuf **pkts, uint16_t n)
 {
 	auto *txq = static_cast<TxQueue *>(queue);
-	txq->qs.enter<true>();
+	txq->remote.enter();
 	const SubTxq &sub = txq->sub[txq->path.load(std::memory_order_acquire)];
 	const uint16_t sent =
 	    sub.queue != nullptr ? rte_eth_tx_burst(sub.port, txq->queue_id, pkts, n) : 0;
-	txq->qs.leave();
+	txq->remote.leave();
 	return sent;
 }
 

@@ -146,17 +146,20 @@ void stop_sub(BypassPort &bp, unsigned path, std::chrono::milliseconds bound)
 	{
 		std::lock_guard<std::mutex> call(sub.call);
 		port = sub.port.load();
-		std::lock_guard<std::mutex> fp(bp.fp_lock);
-		if (port == RTE_MAX_ETHPORTS || sub.state.load() != SubState::STARTED)
-			return;
-		rx_path_set(bp, path, false);
-		set_state(bp, path, SubState::READY);
-		tx_path_refresh_locked(bp);
+		{
+			std::lock_guard<std::mutex> fp(bp.fp_lock);
+			if (port == RTE_MAX_ETHPORTS || sub.state.load() != SubState::STARTED)
+				return;
+			rx_path_set(bp, path, false);
+			set_state(bp, path, SubState::READY);
+			tx_path_refresh_locked(bp);
+		}
 		if (!queues_quiesce(bp, bound))
 			BYPASS_LOG(WARNING,
 				   "port %u: stopped while a queue was still in a burst after %lld "
 				   "ms",
 				   bp.dev->data->port_id, static_cast<long long>(bound.count()));
+		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		queues_unbind(bp, path);
 	}
 	/* Not under the call lock: see bypass_private.h. */
@@ -174,22 +177,24 @@ bool detach_slot(BypassPort &bp, unsigned path, uint16_t port, bool readable,
 		std::lock_guard<std::mutex> fp(bp.fp_lock);
 		if (sub.port.load() != port)
 			return true;
-		/* Leaving: no tx refresh on another thread picks it again. */
+		/* Leaving: no tx refresh on another thread picks it again, no
+		 * start binds it, while the bursts are waited for below. */
 		if (sub.state.load() != SubState::LEAVING)
 			set_state(bp, path, SubState::LEAVING);
 		rx_path_set(bp, path, false);
 		tx_path_refresh_locked(bp);
-		if (bound.count() == 0) {
-			/* ethdev frees the port when we return: wait as long
-			 * as it takes, saying so. */
-			while (!queues_quiesce(bp, std::chrono::milliseconds(500)))
-				BYPASS_LOG(WARNING,
-					   "port %u: sub-port %u destroyed while a queue is in a "
-					   "burst on it: waiting",
-					   bp.dev->data->port_id, port);
-		} else if (!queues_quiesce(bp, bound)) {
-			return false;
-		}
+	}
+	if (bound.count() == 0) {
+		/* ethdev frees the port when we return: wait as long as it
+		 * takes (a process that died in a burst is not waited for),
+		 * saying so. */
+		while (!queues_quiesce(bp, std::chrono::milliseconds(500)))
+			BYPASS_LOG(WARNING,
+				   "port %u: sub-port %u destroyed while a queue is in a burst on "
+				   "it: waiting",
+				   bp.dev->data->port_id, port);
+	} else if (!queues_quiesce(bp, bound)) {
+		return false;
 	}
 	/* No burst uses it now; its last counters, read outside fp_lock. */
 	compat::PortStats now{};
