@@ -61,6 +61,20 @@ TEST_F(BadDevargs, MalformedMacIsRejectedAndNamed)
 			"02:00:zz:00:00:01");
 }
 
+TEST_F(BadDevargs, VfRetaSizeThatNoVfHasIsRejectedAndNamed)
+{
+	const std::string pair = "backup=" + backup_.name() + ",active=" + active_.name();
+	for (const char *bad : {"96", "32", "0", "-64", "64k", ""})
+		expect_rejected(pair + ",vf_reta_size=" + bad, std::string("vf_reta_size=") + bad);
+}
+
+TEST_F(BadDevargs, VfQueuesOutOfRangeAreRejectedAndNamed)
+{
+	const std::string pair = "backup=" + backup_.name() + ",active=" + active_.name();
+	for (const char *bad : {"0", "99999", "two"})
+		expect_rejected(pair + ",vf_queues=" + bad, std::string("vf_queues=") + bad);
+}
+
 TEST_F(BadDevargs, PairWithoutValueIsRejectedAndNamed)
 {
 	expect_rejected("backup=" + backup_.name() + ",active", "active");

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "common/eal.h"
+#include "common/faulty_fixture.h"
 #include "common/faulty_pmd.h"
 #include "common/ports.h"
 
@@ -123,6 +124,139 @@ TEST(Capabilities, WhatTheBypassPortDoesNotDoIsNotAdvertised)
 	rte_eth_dev_info info{};
 	ASSERT_EQ(rte_eth_dev_info_get(bypass.port_id(), &info), 0);
 	EXPECT_EQ(info.dev_capa & capa, 0u) << std::hex << info.dev_capa;
+}
+
+/* A VF that comes after the application set RSS up: fitted exactly, or
+ * refused with a reason, never a table cut short (bypass_rss.cpp). The
+ * sub-ports have 4 queue pairs; the port is started with 4. */
+class LateVf : public FaultyPair {
+protected:
+	void make_and_start(const std::string &backup, const std::string &vf,
+			    const std::string &bypass_args)
+	{
+		make(backup, vf, bypass_args);
+		rte_eth_conf conf{};
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP;
+		start(4, conf);
+		ASSERT_EQ(rte_eth_dev_info_get(port(), &info_), 0);
+	}
+	/* Sets a RETA of the advertised size, entry i = queue_of(i). */
+	template <typename Fn> void set_reta(Fn &&queue_of)
+	{
+		reta_.assign(info_.reta_size / RTE_ETH_RETA_GROUP_SIZE, rte_eth_rss_reta_entry64{});
+		for (unsigned i = 0; i < info_.reta_size; i++) {
+			reta_[i / 64].mask |= 1ULL << (i % 64);
+			reta_[i / 64].reta[i % 64] = queue_of(i);
+		}
+		ASSERT_EQ(rte_eth_dev_rss_reta_update(port(), reta_.data(), info_.reta_size), 0);
+	}
+	/* Whether `sub`'s table hashes as the application's: its entry j is
+	 * the application's j mod (the smaller size). */
+	::testing::AssertionResult hashes_alike(uint16_t sub)
+	{
+		rte_eth_dev_info info{};
+		if (rte_eth_dev_info_get(sub, &info) != 0)
+			return ::testing::AssertionFailure() << "no info";
+		std::vector<rte_eth_rss_reta_entry64> t(info.reta_size / 64);
+		for (auto &g : t)
+			g.mask = UINT64_MAX;
+		if (rte_eth_dev_rss_reta_query(sub, t.data(), info.reta_size) != 0)
+			return ::testing::AssertionFailure() << "no RETA";
+		const unsigned period = std::min(info.reta_size, info_.reta_size);
+		for (unsigned j = 0; j < std::max(info.reta_size, info_.reta_size); j++) {
+			const unsigned mine = j % info.reta_size, app = j % info_.reta_size;
+			if (t[mine / 64].reta[mine % 64] != reta_[app / 64].reta[app % 64])
+				return ::testing::AssertionFailure()
+				       << "a hash picking entry " << j << " goes to queue "
+				       << t[mine / 64].reta[mine % 64] << " here, "
+				       << reta_[app / 64].reta[app % 64] << " for the application"
+				       << " (period " << period << ")";
+		}
+		return ::testing::AssertionSuccess();
+	}
+	bool on_vf(uint16_t vf)
+	{
+		return wait_until([&] {
+			const auto s = bypass_state(port());
+			return s.on_active && s.active_port == vf;
+		});
+	}
+	std::string given_up_reason()
+	{
+		char reason[256] = "";
+		const bool gave_up = wait_until([&] {
+			return rte_pmd_bypass_giveup_get(port(), RTE_PMD_BYPASS_PATH_ACTIVE, reason,
+							 sizeof(reason)) == 1;
+		});
+		return gave_up ? reason : "(not given up)";
+	}
+
+	rte_eth_dev_info info_{};
+	std::vector<rte_eth_rss_reta_entry64> reta_;
+};
+
+/* Without a declaration the port expects a VF with 64 entries (iavf,
+ * ixgbevf): a table set before the VF comes fits it as it is. */
+TEST_F(LateVf, ByDefaultTheRetaFitsA64EntryVf)
+{
+	make_and_start("reta=128,queues=4", "reta=128,queues=4", "");
+	ASSERT_EQ(info_.reta_size, 64);
+	set_reta([](unsigned i) { return (i * 7 + i / 5) % 4; });
+	const uint16_t vf = offer_vf("reta=64,queues=4");
+	ASSERT_TRUE(on_vf(vf));
+	EXPECT_TRUE(hashes_alike(vf));
+	EXPECT_TRUE(hashes_alike(backup_->port_id()));
+}
+
+TEST_F(LateVf, ATableThatRepeatsFoldsOntoASmallerVfTable)
+{
+	make_and_start("reta=128,queues=4", "reta=128,queues=4", "vf_reta_size=128");
+	ASSERT_EQ(info_.reta_size, 128);
+	set_reta([](unsigned i) { return (i * 3) % 4; }); /* period 4 */
+	const uint16_t vf = offer_vf("reta=64,queues=4");
+	ASSERT_TRUE(on_vf(vf));
+	EXPECT_TRUE(hashes_alike(vf));
+}
+
+TEST_F(LateVf, ATableThatDoesNotFoldRefusesTheVfWithAReason)
+{
+	make_and_start("reta=128,queues=4", "reta=128,queues=4", "vf_reta_size=128");
+	set_reta([](unsigned i) { return i < 64 ? 0 : 1; });
+	offer_vf("reta=64,queues=4");
+	const std::string reason = given_up_reason();
+	EXPECT_NE(reason.find("RETA of 128 entries does not fold onto its 64"), std::string::npos)
+	    << reason;
+	EXPECT_FALSE(bypass_state(port()).on_active);
+}
+
+/* Declared queues hold the application to what the VF will take. */
+TEST_F(LateVf, DeclaredVfQueuesBoundTheAdvertisedQueues)
+{
+	make("queues=4", "queues=4", "vf_queues=2");
+	rte_eth_dev_info info{};
+	ASSERT_EQ(rte_eth_dev_info_get(port(), &info), 0);
+	EXPECT_EQ(info.max_rx_queues, 2);
+	EXPECT_EQ(info.max_tx_queues, 2);
+	const rte_eth_conf conf{};
+	EXPECT_EQ(rte_eth_dev_configure(port(), 4, 4, &conf), -EINVAL);
+	EXPECT_EQ(rte_eth_dev_configure(port(), 2, 2, &conf), 0);
+}
+
+/* A backup without RSS (virtio without VIRTIO_NET_F_RSS) means no RSS on
+ * the port: flows are never spread one way on one path and another way on
+ * the other. The application is told at configure, not later. */
+TEST_F(LateVf, ABackupWithoutRssMeansNoRssOnThePort)
+{
+	make("reta=0,queues=4", "reta=64,queues=4");
+	rte_eth_dev_info info{};
+	ASSERT_EQ(rte_eth_dev_info_get(port(), &info), 0);
+	EXPECT_EQ(info.reta_size, 0);
+	EXPECT_EQ(info.flow_type_rss_offloads, 0u);
+	rte_eth_conf conf{};
+	conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP;
+	EXPECT_EQ(rte_eth_dev_configure(port(), 4, 4, &conf), -EINVAL);
 }
 
 } // namespace

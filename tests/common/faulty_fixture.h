@@ -18,13 +18,16 @@ class FaultyPair : public testing::Test {
 protected:
 	static constexpr const char *MAC = "02:00:00:00:0a:77";
 
-	/* The sub-ports (made with `backup_args`, `vf_args`) and the port. */
-	void make(const std::string &backup_args = "", const std::string &vf_args = "")
+	/* The sub-ports (made with `backup_args`, `vf_args`) and the port,
+	 * with `bypass_args` after its own. */
+	void make(const std::string &backup_args = "", const std::string &vf_args = "",
+		  const std::string &bypass_args = "")
 	{
 		backup_.emplace(unique("net_faulty_b"), args(backup_args));
 		vf_.emplace(unique("net_faulty_a"), args(vf_args));
 		bypass_.emplace("net_bypass_faulty",
-				"backup=" + backup_->name() + ",active=" + vf_->name());
+				"backup=" + backup_->name() + ",active=" + vf_->name() +
+				    (bypass_args.empty() ? "" : "," + bypass_args));
 		ASSERT_EQ(bypass_->probe_result(), 0);
 	}
 	/* Starts it with `queues` queue pairs; returns once tx is on the VF. */

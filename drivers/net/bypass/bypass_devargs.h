@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -16,12 +17,26 @@ namespace bypass {
  * active=[net_tap0,iface=vf0] (brackets: see kv_list.h).
  * Zero-config pairing, when neither backup= nor active= is given:
  *   standby=<0|1>                  take virtio_user ports as offering
- *                                  STANDBY (their features cannot be read) */
+ *                                  STANDBY (their features cannot be read)
+ * What the VF will have, for a port configured before it comes (both
+ * modes):
+ *   vf_reta_size=<N>               its RETA size, a power of two from 64
+ *                                  (default 64: iavf, ixgbevf, and every
+ *                                  VF whose table is a multiple of 64)
+ *   vf_queues=<N>                  its rx and tx queues (default: not
+ *                                  declared; a VF with fewer than the
+ *                                  application uses is refused) */
+struct VfDeclared {
+	uint16_t reta_size = 64;
+	uint16_t queues = 0; /* 0: not declared */
+};
+
 struct Devargs {
 	std::string backup;
 	std::string active;
 	std::optional<rte_ether_addr> mac;
 	bool standby = false;
+	VfDeclared vf;
 
 	bool zero_config() const { return backup.empty() && active.empty(); }
 };

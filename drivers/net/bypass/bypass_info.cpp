@@ -4,7 +4,8 @@
  * setting the application makes is one both take. It is computed from the
  * sub-ports present until the application configures the port, then kept:
  * a VF that comes later and can do less than the application configured is
- * refused (bypass_replay.cpp), never advertised in its place.
+ * refused (bypass_replay.cpp), never advertised in its place. The RETA size
+ * and queues are further held to what the devargs say the VF will have.
  */
 #include <algorithm>
 
@@ -116,6 +117,13 @@ void advertise(BypassPort &bp)
 	const rte_eth_dev_info &b = have[PATH_ACTIVE] ? info[PATH_ACTIVE] : a;
 	rte_eth_dev_info caps = intersect(a, b);
 	caps.max_mac_addrs = bp.max_mac_addrs;
+	/* What the VF that will come can take (bypass_devargs.h). */
+	if (caps.reta_size > bp.vf_declared.reta_size)
+		caps.reta_size = bp.vf_declared.reta_size;
+	if (bp.vf_declared.queues != 0) {
+		caps.max_rx_queues = std::min(caps.max_rx_queues, bp.vf_declared.queues);
+		caps.max_tx_queues = std::min(caps.max_tx_queues, bp.vf_declared.queues);
+	}
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	bp.advertised = caps;
 }

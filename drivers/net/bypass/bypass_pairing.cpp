@@ -117,6 +117,7 @@ int Pairing::create_for(uint16_t virtio, const std::string &virtio_name)
 	}
 	dev->data->dev_private = priv;
 	BypassPort &bp = *new (priv) BypassPort();
+	bp.vf_declared = vf_;
 
 	/* Claimed first: from then on the application does not close it, and
 	 * a bypass port that lost its backup cannot take it either. */

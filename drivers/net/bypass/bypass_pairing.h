@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include "bypass_devargs.h"
+
 #include <memory>
 
 #include <bus_vdev_driver.h>
@@ -23,9 +25,10 @@ namespace bypass {
  * this very thread). */
 class Pairing final : public EventListener {
 public:
-	/* virtio_user_standby: take virtio_user ports as offering STANDBY. */
-	Pairing(rte_vdev_device *vdev, bool virtio_user_standby)
-	    : vdev_(vdev), user_standby_(virtio_user_standby)
+	/* virtio_user_standby: take virtio_user ports as offering STANDBY;
+	 * vf: what the VFs will have, for every port it creates. */
+	Pairing(rte_vdev_device *vdev, bool virtio_user_standby, const VfDeclared &vf)
+	    : vdev_(vdev), user_standby_(virtio_user_standby), vf_(vf)
 	{
 	}
 	/* Pairs the ports that exist, then follows NEW events. */
@@ -43,6 +46,7 @@ private:
 
 	rte_vdev_device *vdev_;
 	bool user_standby_;
+	VfDeclared vf_;
 	ControlThread ctl_;
 	/* Declared last: unsubscribed before the thread its events post to stops. */
 	std::unique_ptr<EventSubscription> events_;

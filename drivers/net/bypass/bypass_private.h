@@ -18,6 +18,7 @@
 #include "bypass/journal.h"
 #include "bypass/owner.h"
 #include "bypass/quiescence.h"
+#include "bypass_devargs.h"
 #include "dpdk_compat.h"
 #include "rte_pmd_bypass.h"
 
@@ -283,6 +284,11 @@ struct BypassPort final : EventListener {
 	PortOwner owner;
 	rte_eth_dev *dev = nullptr;
 	uint32_t max_mac_addrs = 1;
+	/* What a VF that is not there yet will have, as the devargs declare
+	 * it (bypass_devargs.h): the advertised RETA and queues never exceed
+	 * it, so that what the application sets fits the VF when it comes.
+	 * Set at probe. */
+	VfDeclared vf_declared;
 	/* The MAC a port must have to be taken as a sub-port. */
 	rte_ether_addr pair_mac{};
 
@@ -452,6 +458,12 @@ void advertise(BypassPort &bp);
  * table of `size` entries. */
 std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *conf,
 					       uint16_t app_size, uint16_t size);
+/* Why a sub-port with a table of `size` entries cannot hash as the
+ * application's RETA of `app_size` does, or "": a table folds onto a
+ * smaller one only if it repeats with that period (a hash h picks entry
+ * h mod size there, h mod app_size here), and sizes must divide. */
+std::string reta_misfit(const std::vector<rte_eth_rss_reta_entry64> &conf, uint16_t app_size,
+			uint16_t size);
 /* The application's key lengthened to a sub-port's key size. */
 std::vector<uint8_t> rss_key_for(const uint8_t *key, size_t len, size_t size);
 int reta_update(rte_eth_dev *dev, rte_eth_rss_reta_entry64 *conf, uint16_t size) noexcept;

@@ -189,7 +189,7 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 	secondary_service_start();
 	qs_prepare(); /* the first switch must not pay for it */
 	if (args.zero_config()) {
-		auto pairing = std::make_unique<Pairing>(vdev, args.standby);
+		auto pairing = std::make_unique<Pairing>(vdev, args.standby, args.vf);
 		ret = pairing->start();
 		if (ret < 0) {
 			BYPASS_LOG(ERR, "%s: cannot start zero-config pairing: %s", name,
@@ -207,6 +207,7 @@ int bypass_probe(rte_vdev_device *vdev) noexcept
 		return -ENOMEM;
 	}
 	BypassPort &bp = *new (dev->data->dev_private) BypassPort();
+	bp.vf_declared = args.vf;
 
 	/* Declared after bp, destroyed before it is: a failed probe removes
 	 * the devices it probed. */

@@ -208,9 +208,13 @@ Outcome replay(BypassPort &bp, unsigned path, uint16_t port)
 		if ((ret = apply_rss_hash(port, rss)) < 0)
 			return failed(ret, "RSS hash");
 	}
-	if (j.reta_size() != 0 &&
-	    (ret = apply_reta(port, j.reta().data(), j.reta_size())) < 0)
-		return failed(ret, "RETA");
+	if (j.reta_size() != 0) {
+		const std::string misfit = reta_misfit(j.reta(), j.reta_size(), info.reta_size);
+		if (!misfit.empty())
+			return Outcome{-EINVAL, false, misfit};
+		if ((ret = apply_reta(port, j.reta().data(), j.reta_size())) < 0)
+			return failed(ret, "RETA");
+	}
 	return Outcome{};
 }
 

@@ -2,10 +2,15 @@
 /*
  * RSS across sub-ports whose tables and keys differ in size (virtio: 128
  * entries and 40 bytes, an iavf VF: 64 and 52). The port advertises the
- * smaller of each; what the application sets is fitted to each sub-port:
+ * smaller of each, and no larger a RETA than the VF it expects
+ * (vf_reta_size, 64 by default); what the application sets is fitted to
+ * each sub-port:
  * - a RETA of S entries is repeated over a table of T (T a multiple of S
  *   for the powers of two NICs use): entry j gets the application's entry
  *   j mod S, so a hash picks the same queue through either table;
+ * - a VF that comes later with a smaller table (T < S) takes the table
+ *   folded, if it repeats with period T, and is refused with the reason
+ *   otherwise (reta_misfit()): never a table cut short;
  * - a key of L bytes is repeated up to a longer key size: the Toeplitz
  *   hash of an input of n bytes reads only its first n + 4 key bytes, 40
  *   for the longest tuple RSS hashes (IPv6 and ports, 36 bytes), so the
@@ -57,6 +62,36 @@ std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *c
 		}
 	}
 	return out;
+}
+
+std::string reta_misfit(const std::vector<rte_eth_rss_reta_entry64> &conf, uint16_t app_size,
+			uint16_t size)
+{
+	const std::string sizes = "the application's RETA of " + std::to_string(app_size) +
+				  " entries and its " + std::to_string(size);
+	if (size == 0 || app_size == 0)
+		return "";
+	if (size >= app_size)
+		return size % app_size == 0 ? "" : sizes + " are not multiples";
+	if (app_size % size != 0)
+		return sizes + " are not multiples";
+	auto set = [&](unsigned i) {
+		return (conf[i / RTE_ETH_RETA_GROUP_SIZE].mask >> (i % RTE_ETH_RETA_GROUP_SIZE)) & 1;
+	};
+	auto entry = [&](unsigned i) {
+		return conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	};
+	for (unsigned i = size; i < app_size; i++) {
+		const unsigned j = i % size;
+		if (set(i) && set(j) && entry(i) != entry(j))
+			return "the application's RETA of " + std::to_string(app_size) +
+			       " entries does not fold onto its " + std::to_string(size) +
+			       " (entry " + std::to_string(i) + " is queue " +
+			       std::to_string(entry(i)) + ", entry " + std::to_string(j) +
+			       " queue " + std::to_string(entry(j)) +
+			       "): a flow would land on another queue on each path";
+	}
+	return "";
 }
 
 std::vector<uint8_t> rss_key_for(const uint8_t *key, size_t len, size_t size)
