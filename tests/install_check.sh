@@ -24,10 +24,11 @@ quiet() {
 [ ! -e "$pmd_dir/$lib" ] ||
 	fail "a net_bypass is already installed in $pmd_dir: remove it first (ninja -C <its build> uninstall)"
 
-read -r prefix libdir includedir < <(meson introspect --buildoptions "$build" | python3 -c '
+read -r prefix libdir includedir libexecdir udev_rules_dir < <(meson introspect --buildoptions "$build" | python3 -c '
 import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
-print(o["prefix"], o["libdir"], o["includedir"])')
+rules = o["udev_rules_dir"] or o["prefix"] + "/lib/udev/rules.d"
+print(o["prefix"], o["libdir"], o["includedir"], o["libexecdir"], rules)')
 installed_lib=$prefix/$libdir/$lib
 
 stage=$(mktemp -d)
@@ -53,7 +54,12 @@ pc_dir=$stage$prefix/$libdir/pkgconfig
 [ -f "$stage$prefix/$libdir/librte_net_bypass.a" ] || fail "no static library"
 libs=$(PKG_CONFIG_PATH=$pc_dir pkg-config --libs libdpdk-net-bypass) || fail "pkg-config refuses it"
 [[ " $libs " == *" -lrte_net_bypass "* ]] || fail "pkg-config --libs gives '$libs'"
-echo "install: staged: library, link in $pmd_dir, header, pkg-config: ok"
+helper=$prefix/$libexecdir/dpdk-bypass/dpdk-bypass-vf-bind
+[ -x "$stage$helper" ] || fail "no VF helper $helper"
+rule=$stage$udev_rules_dir/90-dpdk-bypass-vf.rules
+[ -f "$rule" ] || fail "no udev rule in $udev_rules_dir"
+grep -q "RUN+=\"$helper\"" "$rule" || fail "the udev rule does not run $helper: $(cat "$rule")"
+echo "install: staged: library, link in $pmd_dir, header, pkg-config, VF helper and its udev rule: ok"
 
 # 2. For real: testpmd loads it with no -d.
 installed=1

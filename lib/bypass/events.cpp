@@ -260,8 +260,9 @@ void EventHub::device_add(const char *device_name)
 		if (slots_.empty())
 			return;
 	}
-	/* A port it creates raises NEW, which the listeners see. */
-	HotplugWorker::instance().probe(device_name, nullptr, 0);
+	/* A port it creates raises NEW, which the listeners see. udev may
+	 * still be handing the device to vfio-pci: a few seconds' patience. */
+	HotplugWorker::instance().probe_announced(device_name, std::chrono::seconds(5));
 }
 
 } // namespace bypass

@@ -28,12 +28,17 @@ HotplugWorker &HotplugWorker::instance()
 
 void HotplugWorker::post(ControlThread::Task task)
 {
+	post_after(std::chrono::microseconds(0), std::move(task));
+}
+
+void HotplugWorker::post_after(std::chrono::microseconds delay, ControlThread::Task task)
+{
 	if (thread_.start("bypass-hotplug") < 0) {
 		BYPASS_LOG(ERR, "cannot start the hot-plug thread: running the job here");
 		task();
 		return;
 	}
-	thread_.post(std::move(task));
+	thread_.post_after(delay, std::move(task));
 }
 
 namespace {
@@ -92,6 +97,29 @@ void HotplugWorker::probe(const std::string &devargs, const void *owner, unsigne
 				rte_strerror(-ret));
 		if (busy)
 			busy->store(false);
+	});
+}
+
+namespace {
+constexpr std::chrono::milliseconds ANNOUNCED_PROBE_EVERY{100};
+}
+
+void HotplugWorker::probe_announced(const std::string &name, std::chrono::milliseconds patience)
+{
+	post([this, name, patience] {
+		const int ret = rte_dev_probe(name.c_str());
+		if (ret == -ENODEV && patience > std::chrono::milliseconds(0)) {
+			post_after(ANNOUNCED_PROBE_EVERY, [this, name, patience] {
+				probe_announced(name, patience - ANNOUNCED_PROBE_EVERY);
+			});
+			return;
+		}
+		if (ret < 0 && ret != -EEXIST)
+			rte_log(RTE_LOG_INFO, logtype, "net_bypass: %s not probed: %s%s\n",
+				name.c_str(), rte_strerror(-ret),
+				ret == -ENODEV ? " (no driver DPDK can use holds it: is it on "
+						 "vfio-pci? see dpdk-bypass-vf-bind)"
+					       : "");
 	});
 }
 

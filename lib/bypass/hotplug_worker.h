@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -34,12 +35,18 @@ public:
 	 * `busy`, if given, is true from now until the probe returned. */
 	void probe(const std::string &devargs, const void *owner, unsigned tag,
 		   std::shared_ptr<std::atomic<bool>> busy = nullptr);
+	/* Probes a device the kernel announced (hot-plugged PCI). One that
+	 * no usable kernel driver holds yet (-ENODEV) is probed again every
+	 * 100 ms for `patience`: the kernel announces a device before udev
+	 * (dpdk-bypass-vf-bind) hands it to vfio-pci. */
+	void probe_announced(const std::string &name, std::chrono::milliseconds patience);
 	/* Whether the calling thread is probing for `owner`, and its tag. */
 	static bool probing_for(const void *owner, unsigned &tag);
 
 private:
 	HotplugWorker() = default;
 	void post(ControlThread::Task task);
+	void post_after(std::chrono::microseconds delay, ControlThread::Task task);
 
 	ControlThread thread_;
 };

@@ -3,7 +3,8 @@
 #
 # Kernel arguments read here:
 #   lab.dpdk=1      DPDK guest: virtio-net (1af4:1041/1000) and every e1000e
-#                   (8086:10d3, also those hot-plugged later) go to vfio-pci;
+#                   (8086:10d3, also those hot-plugged later, through
+#                   usertools/dpdk-bypass-vf-bind) go to vfio-pci;
 #                   no kernel NIC driver is loaded, so nothing else can claim
 #                   them.
 #   lab.dpdk=0      Linux control guest (default): virtio_net + net_failover +
@@ -36,9 +37,24 @@ ip link set lo up
 
 if [ "$LAB_DPDK" = 1 ]; then
     modprobe -a vfio_iommu_type1 vfio-pci uio_pci_generic || echo "lab-init: modprobe vfio/uio FAILED"
-    # new_id makes vfio-pci the driver of e1000e functions hot-plugged later
-    # (no e1000e module is loaded to race it).
-    echo 8086 10d3 >/sys/bus/pci/drivers/vfio-pci/new_id || echo "lab-init: vfio-pci new_id FAILED"
+    # The project's helper moves the e1000e functions hot-plugged later (the
+    # lab's VFs) to vfio-pci. A user's VM has udev run it on each PCI add
+    # event (usertools/90-dpdk-bypass-vf.rules); this one has no udev, and
+    # its kernel no uevent helper (Debian's), so a loop plays udev's part:
+    # it runs the helper, by address, for each PCI device that appears.
+    mkdir -p /etc/dpdk-bypass
+    echo 8086:10d3 >/etc/dpdk-bypass/vf-ids
+    (
+        known=" "
+        while :; do
+            for d in /sys/bus/pci/devices/*; do
+                case "$known" in *" ${d##*/} "*) continue ;; esac
+                known="$known${d##*/} "
+                /usr/libexec/dpdk-bypass/dpdk-bypass-vf-bind "${d##*/}"
+            done
+            sleep 0.05
+        done
+    ) &
     for d in /sys/bus/pci/devices/*; do
         case "$(cat "$d/vendor"):$(cat "$d/device")" in
         0x1af4:0x1041 | 0x1af4:0x1000) lab-bind "${d##*/}" vfio-pci ;;

@@ -28,6 +28,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELEASE=$(. /etc/os-release && echo "${VERSION_CODENAME:-$ID$VERSION_ID}")
 CACHE=${1:-${LAB_QEMU_CACHE:-$(cd "$HERE/../.." && pwd)/.deps/qemu-$RELEASE}}
 INIT_SRC=$HERE/guest-init.sh
+# The project's helper that puts a hot-plugged VF on vfio-pci: the guest
+# uses it as a user would (as the kernel's uevent helper: no udev here).
+VF_BIND_SRC=$HERE/../../usertools/dpdk-bypass-vf-bind
 MODULES=(virtio_pci virtio_net net_failover failover e1000e
          vfio vfio_pci vfio_iommu_type1 uio uio_pci_generic)
 LIBDIR=/usr/lib/x86_64-linux-gnu
@@ -61,7 +64,7 @@ KEY="release=$RELEASE $(dpkg-query -W -f='${Package}=${Version} ' \
     "$(dpkg-query -S /usr/bin/dpdk-testpmd | cut -d: -f1)" busybox-static 2>/dev/null || true)"
 
 fresh() { # $1 is newer than every input of the build
-    [[ -s $1 && $1 -nt $0 && $1 -nt $INIT_SRC ]]
+    [[ -s $1 && $1 -nt $0 && $1 -nt $INIT_SRC && $1 -nt $VF_BIND_SRC ]]
 }
 
 mkdir -p "$CACHE" || die "cannot create $CACHE"
@@ -205,6 +208,7 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOT/etc/passwd"
 printf 'root:x:0:\n' >"$ROOT/etc/group"
 install -m 0755 "$INIT_SRC" "$ROOT/init"
+install -D -m 0755 "$VF_BIND_SRC" "$ROOT/usr/libexec/dpdk-bypass/dpdk-bypass-vf-bind"
 # lab-bind BDF DRIVER: move a PCI device to DRIVER (used by init; /lab/run can
 # use it to hand kernel-negotiated devices over to vfio-pci).
 cat >"$ROOT/usr/bin/lab-bind" <<'EOF'
