@@ -216,6 +216,25 @@ TEST_F(Reset, AVfThatCannotBeResetIsReleasedWithItsCountsKeptOnce)
 	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), 32u);
 }
 
+/* A VF stopped for its reset keeps its counts (no reset of its own, as
+ * virtio), which left the path then; removed before it could be set up
+ * again, it must not add them a second time. */
+TEST_F(Reset, AVfRemovedBeforeItIsSetUpAgainAddsItsCountsOnce)
+{
+	const uint16_t vf = vf_->port_id();
+	ASSERT_EQ(bypass_->send(pool_.frames(32)), 32u);
+	faulty::fail(vf, faulty::Op::reset, -ENOTSUP);
+	faulty::fail(vf, faulty::Op::configure, -EAGAIN); /* tried again later */
+	const unsigned configures = faulty::calls(vf, faulty::Op::configure);
+	raise_event(vf, RTE_ETH_EVENT_INTR_RESET);
+	ASSERT_TRUE(wait_until([&] { return faulty::calls(vf, faulty::Op::configure) > configures; }));
+	EXPECT_EQ(vf_tx(vf), 32u) << "the VF's own count, kept across its stop";
+	raise_rmv(vf);
+	EXPECT_TRUE(vf_gone());
+	EXPECT_EQ(bypass_->xstat("active_tx_good_packets"), 32u);
+	EXPECT_EQ(opackets(), 32u);
+}
+
 /* virtio has no reset of its own: it is stopped and set up again. */
 TEST_F(Reset, ASubPortWithoutAResetOfItsOwnIsSetUpAgainNotReleased)
 {

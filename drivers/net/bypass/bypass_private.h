@@ -271,9 +271,12 @@ using StatFields = std::array<uint64_t, sizeof(compat::PortStats) / sizeof(uint6
 
 /* A path's counters across the ports that were on it: `base` holds those
  * of ports gone or reset, `last` the latest read of the current port and
- * `offset` what that port had counted before it joined. */
+ * `offset` what that port had counted before it joined. Until it joined
+ * (attached, or attached again after a reset), nothing it counts is the
+ * path's: a port that leaves while still CLAIMED adds nothing. */
 struct PathCounters {
 	StatFields base{}, offset{}, last{};
+	bool joined = false;
 };
 
 /* dev->data->dev_private: constructed in probe, destroyed in close. */

@@ -120,7 +120,7 @@ StatFields path_stats(BypassPort &bp, unsigned path)
 	}
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
-	if (fresh)
+	if (fresh && c.joined)
 		observe(c, fields_of(now));
 	return total(c);
 }
@@ -132,16 +132,18 @@ void counters_join(BypassPort &bp, unsigned path, const compat::PortStats &now)
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
 	c.offset = c.last = fields_of(now);
+	c.joined = true;
 }
 
 void counters_leave(BypassPort &bp, unsigned path, const compat::PortStats *now)
 {
 	std::lock_guard<std::mutex> report(bp.report_lock);
 	PathCounters &c = bp.counters[path];
-	if (now != nullptr)
+	if (now != nullptr && c.joined)
 		observe(c, fields_of(*now));
 	c.base = total(c);
 	c.offset = c.last = StatFields{};
+	c.joined = false;
 }
 
 int stats_get(rte_eth_dev *dev, compat::PortStats &stats) noexcept
