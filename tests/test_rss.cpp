@@ -230,6 +230,25 @@ TEST_F(LateVf, ATableThatDoesNotFoldRefusesTheVfWithAReason)
 	EXPECT_FALSE(bypass_state(port()).on_active);
 }
 
+/* A table the application set only in part folds from the entries it
+ * set: a 64-entry VF's entry j takes the application's j + 64. */
+TEST_F(LateVf, APartlySetTableFoldsFromTheEntriesSet)
+{
+	make_and_start("reta=128,queues=4", "reta=128,queues=4", "vf_reta_size=128");
+	std::vector<rte_eth_rss_reta_entry64> upper(2);
+	upper[1].mask = UINT64_MAX;
+	for (unsigned i = 0; i < 64; i++)
+		upper[1].reta[i] = ((i + 64) * 3 + 1) % 4;
+	ASSERT_EQ(rte_eth_dev_rss_reta_update(port(), upper.data(), 128), 0);
+	const uint16_t vf = offer_vf("reta=64,queues=4");
+	ASSERT_TRUE(on_vf(vf));
+	std::vector<rte_eth_rss_reta_entry64> got(1);
+	got[0].mask = UINT64_MAX;
+	ASSERT_EQ(rte_eth_dev_rss_reta_query(vf, got.data(), 64), 0);
+	for (unsigned j = 0; j < 64; j++)
+		EXPECT_EQ(got[0].reta[j], ((j + 64) * 3 + 1) % 4) << "VF entry " << j;
+}
+
 /* Declared queues hold the application to what the VF will take. */
 TEST_F(LateVf, DeclaredVfQueuesBoundTheAdvertisedQueues)
 {

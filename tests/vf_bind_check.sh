@@ -8,7 +8,7 @@
 set -euo pipefail
 helper=$1
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() {
 	echo "vf-bind: $*" >&2
 	exit 1
@@ -27,15 +27,29 @@ make_sysfs() {
 	ln -s ../../drivers/e1000e "$dev/driver"
 	: >"$sys/bus/pci/drivers_probe"
 }
-# The kernel's part: the next probe binds by driver_override.
+# The kernel's part: each probe binds by driver_override, and an unbind
+# lets go. With `race`, the first probe finds the device taken meanwhile by
+# its kernel driver (whose probe began as the kernel announced it).
 kernel_binds() {
-	rm "$sys/bus/pci/drivers_probe"
-	mkfifo "$sys/bus/pci/drivers_probe"
+	rm "$sys/bus/pci/drivers_probe" "$sys/bus/pci/drivers/e1000e/unbind"
+	mkfifo "$sys/bus/pci/drivers_probe" "$sys/bus/pci/drivers/e1000e/unbind"
 	(
-		read -r probed <"$sys/bus/pci/drivers_probe"
-		[ "$probed" = "$bdf" ] || exit 1
-		rm "$dev/driver"
-		ln -s "../../drivers/$(cat "$dev/driver_override")" "$dev/driver"
+		while read -r gone <"$sys/bus/pci/drivers/e1000e/unbind"; do
+			[ "$gone" = "$bdf" ] && rm -f "$dev/driver" && echo "$gone" >>"$tmp/unbound.$1"
+		done
+	) &
+	(
+		race=${2:-}
+		while read -r probed <"$sys/bus/pci/drivers_probe"; do
+			[ "$probed" = "$bdf" ] || continue
+			[ -e "$dev/driver" ] && continue
+			if [ -n "$race" ]; then
+				ln -s ../../drivers/e1000e "$dev/driver"
+				race=
+				continue
+			fi
+			ln -s "../../drivers/$(cat "$dev/driver_override")" "$dev/driver"
+		done
 	) &
 }
 driver_of() { basename "$(readlink "$dev/driver")"; }
@@ -44,11 +58,24 @@ run() { SYSFS=$sys DPDK_BYPASS_VF_IDS=$tmp/ids "$@" "$helper" "$bdf" 2>&1; }
 printf '# the lab VF\n8086:10D3\n1af4:1041  # not a VF, never hot-plugged\n' >"$tmp/ids"
 
 make_sysfs listed 8086:10d3
-kernel_binds
+kernel_binds listed
 out=$(run env) || fail "a listed VF: exit $? ($out)"
 [ "$(driver_of)" = vfio-pci ] || fail "a listed VF ends on $(driver_of), not vfio-pci"
-[ "$(cat "$sys/bus/pci/drivers/e1000e/unbind")" = "$bdf" ] || fail "a listed VF was not unbound"
+[ "$(cat "$tmp/unbound.listed")" = "$bdf" ] || fail "a listed VF was not unbound"
 [[ $out == *"-> vfio-pci"* ]] || fail "no line saying where it went: $out"
+
+make_sysfs race 8086:10d3
+rm "$dev/driver" # announced, not bound yet; its driver takes it meanwhile
+kernel_binds race race
+out=$(run env) || fail "a VF its kernel driver took meanwhile: exit $? ($out)"
+[ "$(driver_of)" = vfio-pci ] || fail "a VF its kernel driver took meanwhile ends on $(driver_of)"
+
+make_sysfs nonewline 8086:10d3
+kernel_binds nonewline
+printf '8086:10d3\r' >"$tmp/ids.crlf"
+out=$(SYSFS=$sys DPDK_BYPASS_VF_IDS=$tmp/ids.crlf "$helper" "$bdf" 2>&1) ||
+	fail "an id list without a final newline: exit $? ($out)"
+[ "$(driver_of)" = vfio-pci ] || fail "an id list without a final newline was not read"
 
 make_sysfs other 8086:1889
 out=$(run env) || fail "an unlisted device: exit $? ($out)"
@@ -73,7 +100,7 @@ out=$(SYSFS=$sys DPDK_BYPASS_VF_IDS=$tmp/ids ACTION=add SUBSYSTEM=usb "$helper" 
 [ ! -s "$dev/driver_override" ] || fail "another subsystem's event bound a device"
 
 make_sysfs uevent 8086:10d3
-kernel_binds
+kernel_binds uevent
 # The uevent helper's argument is the subsystem.
 out=$(SYSFS=$sys DPDK_BYPASS_VF_IDS=$tmp/ids ACTION=add SUBSYSTEM=pci PCI_SLOT_NAME=$bdf "$helper" pci 2>&1) ||
 	fail "from a uevent's environment: exit $? ($out)"

@@ -104,22 +104,24 @@ namespace {
 constexpr std::chrono::milliseconds ANNOUNCED_PROBE_EVERY{100};
 }
 
-void HotplugWorker::probe_announced(const std::string &name, std::chrono::milliseconds patience)
+void HotplugWorker::probe_announced(const std::string &name, std::chrono::milliseconds patience,
+				   ProbeFn probe)
 {
-	post([this, name, patience] {
-		const int ret = rte_dev_probe(name.c_str());
-		if (ret == -ENODEV && patience > std::chrono::milliseconds(0)) {
-			post_after(ANNOUNCED_PROBE_EVERY, [this, name, patience] {
-				probe_announced(name, patience - ANNOUNCED_PROBE_EVERY);
+	post([this, name, patience, probe] {
+		const int ret = probe(name.c_str());
+		const bool not_yet = ret == -ENODEV || ret == -ENOTSUP;
+		if (not_yet && patience > std::chrono::milliseconds(0)) {
+			post_after(ANNOUNCED_PROBE_EVERY, [this, name, patience, probe] {
+				probe_announced(name, patience - ANNOUNCED_PROBE_EVERY, probe);
 			});
 			return;
 		}
 		if (ret < 0 && ret != -EEXIST)
 			rte_log(RTE_LOG_INFO, logtype, "net_bypass: %s not probed: %s%s\n",
 				name.c_str(), rte_strerror(-ret),
-				ret == -ENODEV ? " (no driver DPDK can use holds it: is it on "
-						 "vfio-pci? see dpdk-bypass-vf-bind)"
-					       : "");
+				not_yet ? " (no driver DPDK can use holds it: is it on vfio-pci? "
+					  "see dpdk-bypass-vf-bind)"
+					: "");
 	});
 }
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include <rte_dev.h>
+
 #include "control_thread.h"
 
 namespace bypass {
@@ -35,11 +37,15 @@ public:
 	 * `busy`, if given, is true from now until the probe returned. */
 	void probe(const std::string &devargs, const void *owner, unsigned tag,
 		   std::shared_ptr<std::atomic<bool>> busy = nullptr);
-	/* Probes a device the kernel announced (hot-plugged PCI). One that
-	 * no usable kernel driver holds yet (-ENODEV) is probed again every
-	 * 100 ms for `patience`: the kernel announces a device before udev
-	 * (dpdk-bypass-vf-bind) hands it to vfio-pci. */
-	void probe_announced(const std::string &name, std::chrono::milliseconds patience);
+	/* Probes a device the kernel announced (hot-plugged PCI) with
+	 * `probe` (rte_dev_probe). The kernel announces a device before udev
+	 * (dpdk-bypass-vf-bind) hands it to vfio-pci, so one that is not
+	 * there for DPDK yet (-ENODEV) or that no driver DPDK can use holds
+	 * yet (-ENOTSUP: unbound, or on its kernel driver) is probed again
+	 * every 100 ms for `patience`. */
+	using ProbeFn = int (*)(const char *devargs);
+	void probe_announced(const std::string &name, std::chrono::milliseconds patience,
+			     ProbeFn probe = rte_dev_probe);
 	/* Whether the calling thread is probing for `owner`, and its tag. */
 	static bool probing_for(const void *owner, unsigned &tag);
 

@@ -56,11 +56,30 @@ namespace {
  * (a read of /proc): a burst takes microseconds, a dead process forever. */
 constexpr std::chrono::milliseconds LIVENESS_EVERY{10};
 
+/* Between two looks at a counter: a burst ends within microseconds, so the
+ * first millisecond only yields; a wait that lasts longer (a stopped lcore
+ * or process) sleeps between looks rather than take a CPU from the lcores
+ * it waits for. */
+class Backoff {
+public:
+	void pause()
+	{
+		if (std::chrono::steady_clock::now() - start_ < std::chrono::milliseconds(1))
+			std::this_thread::yield();
+		else
+			std::this_thread::sleep_for(std::chrono::microseconds(50));
+	}
+
+private:
+	const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 /* Waits until `r` moves from `seen`, its process is gone, or `deadline`. */
 bool wait_shared(SharedQsReader &r, uint32_t seen,
 		 std::chrono::steady_clock::time_point deadline)
 {
 	auto next_check = std::chrono::steady_clock::now() + LIVENESS_EVERY;
+	Backoff backoff;
 	while (r.snapshot() == seen) {
 		const auto now = std::chrono::steady_clock::now();
 		if (now >= next_check) {
@@ -80,7 +99,7 @@ bool wait_shared(SharedQsReader &r, uint32_t seen,
 		}
 		if (now >= deadline)
 			return false;
-		std::this_thread::yield();
+		backoff.pause();
 	}
 	return true;
 }
@@ -109,10 +128,11 @@ bool qs_synchronize(const QsReader *const *readers, size_t n, SharedQsReader *co
 		 * counter to move, as for a burst in progress. */
 		if (conclusive && (seen[i] & 1) == 0)
 			continue;
+		Backoff backoff;
 		while (readers[i]->snapshot() == seen[i]) {
 			if (std::chrono::steady_clock::now() >= deadline)
 				return false;
-			std::this_thread::yield();
+			backoff.pause();
 		}
 	}
 	/* Shared readers fence themselves: one seen outside a burst is done

@@ -79,9 +79,12 @@ public:
 		pid_.store(me.pid, std::memory_order_relaxed);
 		start_.store(me.start, std::memory_order_relaxed);
 		pid_ns_.store(me.pid_ns, std::memory_order_relaxed);
+		time_ns_.store(me.time_ns, std::memory_order_relaxed);
 		/* Odd, and moved even from an odd value a dead process left:
-		 * a waiter then sees that burst as over. Released: a waiter
-		 * that reads this value reads this process as the owner. */
+		 * a waiter then sees that burst as over. The owner is written
+		 * first, but a waiter may still read a mix of two processes'
+		 * fields: what it concludes from them counts only if the
+		 * counter has not moved (close_abandoned()'s exchange). */
 		const uint32_t now = (ctr_.load(std::memory_order_relaxed) + 1) | 1;
 		ctr_.store(now, std::memory_order_release);
 		std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -106,6 +109,7 @@ public:
 		id.pid = pid_.load(std::memory_order_relaxed);
 		id.start = start_.load(std::memory_order_relaxed);
 		id.pid_ns = pid_ns_.load(std::memory_order_relaxed);
+		id.time_ns = time_ns_.load(std::memory_order_relaxed);
 		return id;
 	}
 
@@ -114,6 +118,7 @@ private:
 	std::atomic<uint32_t> pid_{0};
 	std::atomic<uint32_t> start_{0};
 	std::atomic<uint64_t> pid_ns_{0};
+	std::atomic<uint64_t> time_ns_{0};
 };
 
 /* Readies the process for qs_synchronize(): registering for expedited

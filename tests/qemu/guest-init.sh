@@ -44,14 +44,18 @@ if [ "$LAB_DPDK" = 1 ]; then
     # it runs the helper, by address, for each PCI device that appears.
     mkdir -p /etc/dpdk-bypass
     echo 8086:10d3 >/etc/dpdk-bypass/vf-ids
+    # `known` is what the last pass saw: a VF plugged back at the address
+    # of one unplugged is new again.
     (
         known=" "
         while :; do
+            now=" "
             for d in /sys/bus/pci/devices/*; do
+                now="$now${d##*/} "
                 case "$known" in *" ${d##*/} "*) continue ;; esac
-                known="$known${d##*/} "
                 /usr/libexec/dpdk-bypass/dpdk-bypass-vf-bind "${d##*/}"
             done
+            known=$now
             sleep 0.05
         done
     ) &

@@ -29,7 +29,7 @@ RELEASE=$(. /etc/os-release && echo "${VERSION_CODENAME:-$ID$VERSION_ID}")
 CACHE=${1:-${LAB_QEMU_CACHE:-$(cd "$HERE/../.." && pwd)/.deps/qemu-$RELEASE}}
 INIT_SRC=$HERE/guest-init.sh
 # The project's helper that puts a hot-plugged VF on vfio-pci: the guest
-# uses it as a user would (as the kernel's uevent helper: no udev here).
+# runs it for each PCI device that appears (guest-init.sh: no udev here).
 VF_BIND_SRC=$HERE/../../usertools/dpdk-bypass-vf-bind
 MODULES=(virtio_pci virtio_net net_failover failover e1000e
          vfio vfio_pci vfio_iommu_type1 uio uio_pci_generic)

@@ -458,7 +458,9 @@ void advertise(BypassPort &bp);
 
 /* bypass_rss.cpp */
 /* The application's RETA (its advertised size) spread over a sub-port's
- * table of `size` entries. */
+ * table of `size` entries, or folded onto a smaller one (reta_misfit()
+ * says whether it folds). Entries the application never set stay
+ * unmasked. */
 std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *conf,
 					       uint16_t app_size, uint16_t size);
 /* Why a sub-port with a table of `size` entries cannot hash as the

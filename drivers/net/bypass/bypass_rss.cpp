@@ -47,19 +47,46 @@ template <typename Fn> int query_one(BypassPort &bp, Fn &&fn)
 
 } // namespace
 
+namespace {
+
+bool entry_set(const rte_eth_rss_reta_entry64 *conf, unsigned i)
+{
+	return (conf[i / RTE_ETH_RETA_GROUP_SIZE].mask >> (i % RTE_ETH_RETA_GROUP_SIZE)) & 1;
+}
+
+uint16_t entry_of(const rte_eth_rss_reta_entry64 *conf, unsigned i)
+{
+	return conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+}
+
+/* The entry of the application's table a sub-port's entry j takes: j mod
+ * app_size over a table at least as large; folded onto a smaller one, the
+ * first entry the application set among those j stands for (all alike:
+ * reta_misfit()). -1 if it set none of them. */
+int source_of(const rte_eth_rss_reta_entry64 *conf, uint16_t app_size, uint16_t size, unsigned j)
+{
+	if (size >= app_size)
+		return entry_set(conf, j % app_size) ? static_cast<int>(j % app_size) : -1;
+	for (unsigned i = j; i < app_size; i += size) {
+		if (entry_set(conf, i))
+			return static_cast<int>(i);
+	}
+	return -1;
+}
+
+} // namespace
+
 std::vector<rte_eth_rss_reta_entry64> reta_for(const rte_eth_rss_reta_entry64 *conf,
 					       uint16_t app_size, uint16_t size)
 {
 	std::vector<rte_eth_rss_reta_entry64> out(groups(size));
 	for (unsigned j = 0; j < size && app_size != 0; j++) {
-		const unsigned i = j % app_size;
-		const rte_eth_rss_reta_entry64 &from = conf[i / RTE_ETH_RETA_GROUP_SIZE];
-		const unsigned bit = i % RTE_ETH_RETA_GROUP_SIZE;
-		if (from.mask & (1ULL << bit)) {
-			rte_eth_rss_reta_entry64 &to = out[j / RTE_ETH_RETA_GROUP_SIZE];
-			to.mask |= 1ULL << (j % RTE_ETH_RETA_GROUP_SIZE);
-			to.reta[j % RTE_ETH_RETA_GROUP_SIZE] = from.reta[bit];
-		}
+		const int i = source_of(conf, app_size, size, j);
+		if (i < 0)
+			continue;
+		rte_eth_rss_reta_entry64 &to = out[j / RTE_ETH_RETA_GROUP_SIZE];
+		to.mask |= 1ULL << (j % RTE_ETH_RETA_GROUP_SIZE);
+		to.reta[j % RTE_ETH_RETA_GROUP_SIZE] = entry_of(conf, i);
 	}
 	return out;
 }
@@ -75,21 +102,22 @@ std::string reta_misfit(const std::vector<rte_eth_rss_reta_entry64> &conf, uint1
 		return size % app_size == 0 ? "" : sizes + " are not multiples";
 	if (app_size % size != 0)
 		return sizes + " are not multiples";
-	auto set = [&](unsigned i) {
-		return (conf[i / RTE_ETH_RETA_GROUP_SIZE].mask >> (i % RTE_ETH_RETA_GROUP_SIZE)) & 1;
-	};
-	auto entry = [&](unsigned i) {
-		return conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
-	};
-	for (unsigned i = size; i < app_size; i++) {
-		const unsigned j = i % size;
-		if (set(i) && set(j) && entry(i) != entry(j))
+	/* Every entry the application set among those one entry of the
+	 * smaller table stands for must send a hash to the same queue. */
+	for (unsigned j = 0; j < size; j++) {
+		const int first = source_of(conf.data(), app_size, size, j);
+		for (unsigned i = first < 0 ? app_size : first + size; i < app_size; i += size) {
+			if (!entry_set(conf.data(), i) ||
+			    entry_of(conf.data(), i) == entry_of(conf.data(), first))
+				continue;
 			return "the application's RETA of " + std::to_string(app_size) +
 			       " entries does not fold onto its " + std::to_string(size) +
 			       " (entry " + std::to_string(i) + " is queue " +
-			       std::to_string(entry(i)) + ", entry " + std::to_string(j) +
-			       " queue " + std::to_string(entry(j)) +
+			       std::to_string(entry_of(conf.data(), i)) + ", entry " +
+			       std::to_string(first) + " queue " +
+			       std::to_string(entry_of(conf.data(), first)) +
 			       "): a flow would land on another queue on each path";
+		}
 	}
 	return "";
 }

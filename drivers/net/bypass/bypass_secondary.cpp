@@ -324,6 +324,8 @@ void secondary_service_start()
 int secondary_probe(rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
+	/* Read from /proc here, not in the first burst that records it. */
+	this_process();
 	std::unique_ptr<char[]> names(new (std::nothrow) char[NAMES_SIZE]);
 	if (!names)
 		return -ENOMEM;
