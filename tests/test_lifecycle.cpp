@@ -151,8 +151,12 @@ std::string on_hot_add(const char *device)
 	EXPECT_EQ(bypass.probe_result(), 0);
 	LogCapture log;
 	rte_dev_event_callback_process(device, RTE_DEV_EVENT_ADD);
-	/* A probe, if any, runs on the hub's own thread. */
-	wait_until([&] { return log.text().find(device) != std::string::npos; });
+	/* A probe, if any, runs on the hot-plug thread, and a device that is
+	 * not there for DPDK yet is probed again for a few seconds (udev may
+	 * be moving it to vfio-pci) before the driver says so. */
+	const std::string said = std::string(device) + " not probed";
+	wait_until([&] { return log.text().find(said) != std::string::npos; },
+		   std::chrono::seconds(30));
 	return log.text();
 }
 
