@@ -56,6 +56,21 @@ protected:
 		make();
 		FaultyPair::start(1, conf);
 	}
+	/* Holds the polling lcore inside the VF's rx burst, then removes the
+	 * VF's device on `removal`, which raises DESTROY while the burst is
+	 * held. False, with nothing removed, if no lcore got inside. */
+	bool remove_vf_held_in_burst(std::thread &removal)
+	{
+		const uint16_t vf = vf_->port_id();
+		faulty::hold_rx(vf, true);
+		start_polling();
+		if (!wait_until([&] { return faulty::rx_held(vf); }))
+			return false;
+		const std::string name = vf_->name();
+		vf_->forget();
+		removal = std::thread([name] { rte_vdev_uninit(name.c_str()); });
+		return true;
+	}
 	/* An lcore polls the bypass port's queue 0 until stop_polling(). */
 	void start_polling()
 	{
@@ -213,13 +228,9 @@ TEST_F(ControlPath, DestroyWaitsForABurstHeldInsideTheVf)
 {
 	start();
 	const uint16_t vf = vf_->port_id();
-	faulty::hold_rx(vf, true);
-	start_polling();
-	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf); }));
 	const unsigned freed_before = faulty::closed_mid_burst();
-	const std::string name = vf_->name();
-	vf_->forget();
-	std::thread removal([&] { rte_vdev_uninit(name.c_str()); });
+	std::thread removal;
+	ASSERT_TRUE(remove_vf_held_in_burst(removal));
 	/* Long enough for a removal that does not wait to free the VF. */
 	wait_until([&] { return faulty::closed_mid_burst() != freed_before; }, 1000ms);
 	faulty::hold_rx(vf, false);
@@ -239,12 +250,8 @@ TEST_F(ControlPath, EventHandlersAndTheApiGoOnWhileDestroyWaitsForABurst)
 {
 	start();
 	const uint16_t vf = vf_->port_id();
-	faulty::hold_rx(vf, true);
-	start_polling();
-	ASSERT_TRUE(wait_until([&] { return faulty::rx_held(vf); }));
-	const std::string name = vf_->name();
-	vf_->forget();
-	std::thread removal([&] { rte_vdev_uninit(name.c_str()); });
+	std::thread removal;
+	ASSERT_TRUE(remove_vf_held_in_burst(removal));
 	EXPECT_TRUE(wait_until(
 	    [&] { return bypass_state(port()).reason == RTE_PMD_BYPASS_REASON_REMOVING; }));
 	const auto unstick = [&] { faulty::hold_rx(vf, false); };
