@@ -19,6 +19,20 @@ namespace {
 
 const std::string MAC = "02:00:00:00:0e:01";
 
+/* A RETA of `size` entries, every entry selected. */
+std::vector<rte_eth_rss_reta_entry64> table(uint16_t size)
+{
+	std::vector<rte_eth_rss_reta_entry64> t(size / RTE_ETH_RETA_GROUP_SIZE);
+	for (auto &g : t)
+		g.mask = UINT64_MAX;
+	return t;
+}
+
+uint16_t entry(const std::vector<rte_eth_rss_reta_entry64> &t, unsigned i)
+{
+	return t[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+}
+
 class Rss : public testing::Test {
 protected:
 	void SetUp() override
@@ -41,18 +55,6 @@ protected:
 		backup_.reset();
 	}
 	uint16_t port() const { return bypass_->port_id(); }
-
-	static std::vector<rte_eth_rss_reta_entry64> table(uint16_t size)
-	{
-		std::vector<rte_eth_rss_reta_entry64> t(size / RTE_ETH_RETA_GROUP_SIZE);
-		for (auto &g : t)
-			g.mask = UINT64_MAX;
-		return t;
-	}
-	static uint16_t entry(const std::vector<rte_eth_rss_reta_entry64> &t, unsigned i)
-	{
-		return t[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
-	}
 
 	Mempool pool_{unique("pool")};
 	std::optional<FaultyPort> backup_, vf_;
@@ -158,19 +160,17 @@ protected:
 		rte_eth_dev_info info{};
 		if (rte_eth_dev_info_get(sub, &info) != 0)
 			return ::testing::AssertionFailure() << "no info";
-		std::vector<rte_eth_rss_reta_entry64> t(info.reta_size / 64);
-		for (auto &g : t)
-			g.mask = UINT64_MAX;
+		std::vector<rte_eth_rss_reta_entry64> t = table(info.reta_size);
 		if (rte_eth_dev_rss_reta_query(sub, t.data(), info.reta_size) != 0)
 			return ::testing::AssertionFailure() << "no RETA";
 		const unsigned period = std::min(info.reta_size, info_.reta_size);
 		for (unsigned j = 0; j < std::max(info.reta_size, info_.reta_size); j++) {
-			const unsigned mine = j % info.reta_size, app = j % info_.reta_size;
-			if (t[mine / 64].reta[mine % 64] != reta_[app / 64].reta[app % 64])
+			const uint16_t mine = entry(t, j % info.reta_size);
+			const uint16_t app = entry(reta_, j % info_.reta_size);
+			if (mine != app)
 				return ::testing::AssertionFailure()
-				       << "a hash picking entry " << j << " goes to queue "
-				       << t[mine / 64].reta[mine % 64] << " here, "
-				       << reta_[app / 64].reta[app % 64] << " for the application"
+				       << "a hash picking entry " << j << " goes to queue " << mine
+				       << " here, " << app << " for the application"
 				       << " (period " << period << ")";
 		}
 		return ::testing::AssertionSuccess();
@@ -242,11 +242,10 @@ TEST_F(LateVf, APartlySetTableFoldsFromTheEntriesSet)
 	ASSERT_EQ(rte_eth_dev_rss_reta_update(port(), upper.data(), 128), 0);
 	const uint16_t vf = offer_vf("reta=64,queues=4");
 	ASSERT_TRUE(on_vf(vf));
-	std::vector<rte_eth_rss_reta_entry64> got(1);
-	got[0].mask = UINT64_MAX;
+	std::vector<rte_eth_rss_reta_entry64> got = table(64);
 	ASSERT_EQ(rte_eth_dev_rss_reta_query(vf, got.data(), 64), 0);
 	for (unsigned j = 0; j < 64; j++)
-		EXPECT_EQ(got[0].reta[j], ((j + 64) * 3 + 1) % 4) << "VF entry " << j;
+		EXPECT_EQ(entry(got, j), ((j + 64) * 3 + 1) % 4) << "VF entry " << j;
 }
 
 /* Declared queues hold the application to what the VF will take. */
