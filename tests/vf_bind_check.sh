@@ -30,25 +30,32 @@ make_sysfs() {
 # The kernel's part: each probe binds by driver_override, and an unbind
 # lets go. With `race`, the first probe finds the device taken meanwhile by
 # its kernel driver (whose probe began as the kernel announced it).
+# Each reader holds its fifo open for reading and writing for its whole
+# life: a write never waits for it, no line is lost between two reads, and
+# a writer's close is never taken for the end of input. The kernel binds
+# before the write returns; this one binds a moment after, which the
+# helper's retries cover.
 kernel_binds() {
 	rm "$sys/bus/pci/drivers_probe" "$sys/bus/pci/drivers/e1000e/unbind"
 	mkfifo "$sys/bus/pci/drivers_probe" "$sys/bus/pci/drivers/e1000e/unbind"
 	(
-		while read -r gone <"$sys/bus/pci/drivers/e1000e/unbind"; do
+		exec 3<>"$sys/bus/pci/drivers/e1000e/unbind"
+		while read -r gone <&3; do
 			[ "$gone" = "$bdf" ] && rm -f "$dev/driver" && echo "$gone" >>"$tmp/unbound.$1"
 		done
 	) &
 	(
+		exec 3<>"$sys/bus/pci/drivers_probe"
 		race=${2:-}
-		while read -r probed <"$sys/bus/pci/drivers_probe"; do
+		while read -r probed <&3; do
 			[ "$probed" = "$bdf" ] || continue
 			[ -e "$dev/driver" ] && continue
 			if [ -n "$race" ]; then
-				ln -s ../../drivers/e1000e "$dev/driver"
+				ln -sfn ../../drivers/e1000e "$dev/driver"
 				race=
 				continue
 			fi
-			ln -s "../../drivers/$(cat "$dev/driver_override")" "$dev/driver"
+			ln -sfn "../../drivers/$(cat "$dev/driver_override")" "$dev/driver"
 		done
 	) &
 }
